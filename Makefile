@@ -1,0 +1,53 @@
+# Tocsin: the two commands a new user needs are `make run` and `make test`.
+
+GO          ?= go
+BIN         := bin/tocsin
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+PKGS        := ./...
+
+.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean
+
+## build: compile bin/tocsin
+build:
+	$(GO) build -o $(BIN) ./cmd/tocsin
+
+## run: build and start the playground (server + embedded Kafka broker + demo data)
+run: build
+	./$(BIN) playground
+
+## test: every test, with the race detector (installs psql if it is missing)
+test: test-deps
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+test-deps:
+	@./scripts/ensure-psql
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+## fuzz: a short run of every fuzz target (each FUZZTIME long)
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## rewrite: regenerate datadriven golden files
+rewrite:
+	$(GO) test ./sql/... ./pgwire/... -rewrite
+
+clean:
+	rm -rf bin

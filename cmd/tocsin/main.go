@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// version is the Tocsin release, reported by --version and version().
+const version = "0.1.0"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "tocsin:", err)
+		os.Exit(1)
+	}
+}
+
+// serverFlags are the flags shared by serve and playground.
+type serverFlags struct {
+	dataDir     string
+	pgAddr      string
+	idleTimeout time.Duration
+	logLevel    string
+	logFormat   string
+}
+
+func (f *serverFlags) register(cmd *cobra.Command, defaultDataDir string) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.dataDir, "data-dir", defaultDataDir, "directory for Tocsin's durable state (created if missing)")
+	fl.StringVar(&f.pgAddr, "pg-addr", "127.0.0.1:4566", "address of the Postgres wire protocol listener (psql -h HOST -p PORT)")
+	fl.DurationVar(&f.idleTimeout, "idle-timeout", 30*time.Second, "a source partition without data for this long stops holding the watermark back")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+}
+
+func (f *serverFlags) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(f.logFormat) {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", f.logFormat)
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tocsin",
+		Short: "Tocsin: streaming SQL for real-time anomaly detection and alerting",
+		Long: `Tocsin reads Kafka topics, keeps SQL materialized views over them up to date,
+and answers queries on those views over the Postgres wire protocol (psql, any
+Postgres driver or BI tool).
+
+  tocsin playground   everything on one machine: server, embedded Kafka broker, demo data
+  tocsin serve        the server alone, for real Kafka clusters`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCmd(), newPlaygroundCmd())
+	// `tocsin --help` documents every flag of every command, not only the
+	// root's.
+	defaultHelp := root.HelpFunc()
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		defaultHelp(cmd, args)
+		if cmd != root {
+			return
+		}
+		out := cmd.OutOrStdout()
+		for _, sub := range root.Commands() {
+			if !sub.IsAvailableCommand() || !sub.HasAvailableLocalFlags() {
+				continue
+			}
+			fmt.Fprintf(out, "\nFlags of \"tocsin %s\":\n%s", sub.Name(), sub.LocalFlags().FlagUsages())
+		}
+	})
+	return root
+}
+
+func newServeCmd() *cobra.Command {
+	var f serverFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Tocsin server (Postgres wire endpoint) against external Kafka clusters",
+		Long: `Run the Tocsin server. Sources name their Kafka brokers in
+WITH (properties.bootstrap.server = '...'). Clients connect with
+psql -h 127.0.0.1 -p 4566 -U <user> <database>; while no users are
+configured every local client is trusted, as a fresh PostgreSQL trusts
+local connections.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := f.logger()
+			if err != nil {
+				return err
+			}
+			srv, err := startServer(cmd.Context(), f, log)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Tocsin %s serving Postgres wire on %s (data in %s)\n", version, srv.pgAddr, f.dataDir)
+			<-cmd.Context().Done()
+			return srv.close()
+		},
+	}
+	f.register(cmd, "tocsin-data")
+	return cmd
+}

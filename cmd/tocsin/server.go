@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/tocsin-db/tocsin/connectors"
+	"github.com/tocsin-db/tocsin/connectors/kafka"
+	"github.com/tocsin-db/tocsin/engine"
+	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/functions/aggregate"
+	"github.com/tocsin-db/tocsin/functions/scalar"
+	"github.com/tocsin-db/tocsin/pgwire"
+)
+
+// server is a running engine with its wire endpoint.
+type server struct {
+	engine *engine.Engine
+	pg     *pgwire.Server
+	pgAddr string
+	done   chan error
+	cancel context.CancelFunc
+}
+
+// builtins returns the function registry with every built-in function.
+func builtins() *functions.Registry {
+	reg := functions.NewRegistry()
+	scalar.Register(reg)
+	aggregate.Register(reg)
+	return reg
+}
+
+// connectorRegistry returns the registry of source connectors.
+func connectorRegistry(log *slog.Logger) *connectors.Registry {
+	reg := connectors.NewRegistry()
+	reg.RegisterSource("kafka", kafka.NewFactory(kafka.Config{Logger: log}))
+	return reg
+}
+
+func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server, error) {
+	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	eng := engine.New(engine.Options{
+		Functions:     builtins(),
+		Connectors:    connectorRegistry(log),
+		Logger:        log,
+		IdleTimeout:   f.idleTimeout,
+		ServerVersion: pgwire.DefaultServerVersion,
+	})
+	ln, err := net.Listen("tcp", f.pgAddr)
+	if err != nil {
+		_ = eng.Close()
+		return nil, fmt.Errorf("listen for Postgres clients: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &server{
+		engine: eng,
+		pg:     pgwire.NewServer(pgwire.Config{Executor: executor{eng}, Logger: log, ServerVersion: pgwire.DefaultServerVersion}),
+		pgAddr: ln.Addr().String(),
+		done:   make(chan error, 1),
+		cancel: cancel,
+	}
+	go func() { s.done <- s.pg.Serve(ctx, ln) }()
+	return s, nil
+}
+
+func (s *server) close() error {
+	s.cancel()
+	err := <-s.done
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return errors.Join(err, s.engine.Close())
+}

@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tocsin-db/tocsin/connectors"
+	"github.com/tocsin-db/tocsin/engine/expr"
+	"github.com/tocsin-db/tocsin/engine/physical"
+	"github.com/tocsin-db/tocsin/engine/view"
+	"github.com/tocsin-db/tocsin/sql/ast"
+	"github.com/tocsin-db/tocsin/sql/catalog"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// exists handles a CREATE whose name is taken: with IF NOT EXISTS it
+// sends Postgres's notice and reports true; otherwise it fails with
+// 42P07.
+func (s *Session) exists(name ast.Ident, ifNotExists bool, w ResultWriter) (bool, error) {
+	o, ok := s.e.cat.Lookup(name.Name())
+	if !ok {
+		return false, nil
+	}
+	if ifNotExists {
+		return true, w.Notice("NOTICE", fmt.Sprintf("relation %q already exists, skipping", o.Name))
+	}
+	return false, sqlerr.At(sqlerr.DuplicateTable, name.Off, "relation %q already exists", name.Name())
+}
+
+func options(opts []ast.Option) map[string]string {
+	m := make(map[string]string, len(opts))
+	for _, o := range opts {
+		m[strings.ToLower(o.Key)] = o.Value
+	}
+	return m
+}
+
+func (s *Session) createSource(st *ast.CreateSource, w ResultWriter) error {
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	if skip, err := s.exists(st.Name, st.IfNotExists, w); skip || err != nil {
+		return err
+	}
+	if st.Name.Schema() != "" && st.Name.Schema() != "public" {
+		return sqlerr.At(sqlerr.FeatureNotSupported, st.Name.Off, "schemas other than public are not supported")
+	}
+	schema := make(types.Schema, 0, len(st.Columns))
+	for _, c := range st.Columns {
+		if schema.Index(c.Name) >= 0 {
+			return sqlerr.At(sqlerr.DuplicateColumn, c.Off, "column %q specified more than once", c.Name)
+		}
+		t, err := lookupType(c.Type)
+		if err != nil {
+			return err
+		}
+		schema = append(schema, types.Column{Name: c.Name, Type: t, Nullable: !c.NotNull})
+	}
+	if len(schema) == 0 {
+		return sqlerr.At(sqlerr.InvalidObjectDefinition, st.Off, "a source needs at least one column")
+	}
+	def := &catalog.SourceDef{Options: options(st.With), Format: st.Format, Encode: st.Encode, EventTime: -1}
+	def.Connector = def.Options["connector"]
+	if def.Connector == "" {
+		return sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "source %q needs a connector: WITH (connector = '...')", st.Name.Name())
+	}
+	factory, ok := s.e.opts.Connectors.Source(def.Connector)
+	if !ok {
+		return sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "unknown connector %q (available: %s)", def.Connector, strings.Join(s.e.opts.Connectors.SourceNames(), ", "))
+	}
+	if wm := st.Watermark; wm != nil {
+		col := schema.Index(wm.Column)
+		if col < 0 {
+			return sqlerr.At(sqlerr.UndefinedColumn, wm.Off, "column %q named in WATERMARK FOR does not exist", wm.Column)
+		}
+		if !schema[col].Type.IsTimestamp() {
+			return sqlerr.At(sqlerr.DatatypeMismatch, wm.Off, "WATERMARK FOR column %q must be a timestamp, not %s", wm.Column, schema[col].Type)
+		}
+		x, err := s.newBinder().BindScalar(wm.Expr, st.Name.Name(), schema)
+		if err != nil {
+			return err
+		}
+		if x.Type() != schema[col].Type {
+			return sqlerr.At(sqlerr.DatatypeMismatch, wm.Expr.Position(), "watermark expression must be of type %s, not %s", schema[col].Type, x.Type())
+		}
+		// Events without an event time cannot be placed in windows: the
+		// decoder rejects them like a missing required field.
+		schema[col].Nullable = false
+		def.EventTime, def.Watermark = col, wm.Expr
+	}
+	if _, err := startMode(def.Options); err != nil {
+		return err
+	}
+	obj := &catalog.Object{ID: s.e.cat.NextID(), Kind: catalog.KindSource, Name: st.Name.Name(), Schema: schema, SQL: st.Text, Source: def}
+	src, err := factory(sourceSpec(obj, ""))
+	if err != nil {
+		return err
+	}
+	_ = src.Close()
+	return s.e.cat.Add(obj)
+}
+
+func startMode(opts map[string]string) (connectors.StartMode, error) {
+	switch strings.ToLower(opts["scan.startup.mode"]) {
+	case "", "earliest":
+		return connectors.StartEarliest, nil
+	case "latest":
+		return connectors.StartLatest, nil
+	}
+	return 0, sqlerr.New(sqlerr.InvalidParameterValue, "scan.startup.mode must be 'earliest' or 'latest', not %q", opts["scan.startup.mode"])
+}
+
+func sourceSpec(src *catalog.Object, reader string) connectors.SourceSpec {
+	group := "tocsin." + src.Name
+	if reader != "" {
+		group += "." + reader
+	}
+	return connectors.SourceSpec{
+		Name: src.Name, Schema: src.Schema, Options: src.Source.Options,
+		Format: src.Source.Format, Encode: src.Source.Encode, GroupID: group,
+	}
+}
+
+func lookupType(tn ast.TypeName) (types.Type, error) {
+	name := tn.Name
+	if tn.Array {
+		name += "[]"
+	}
+	t, ok := types.LookupName(name)
+	if !ok {
+		return types.Type{}, sqlerr.At(sqlerr.UndefinedObject, tn.Off, "type %q does not exist", name)
+	}
+	return t, nil
+}
+
+func (s *Session) createView(st *ast.CreateView, w ResultWriter) error {
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	if skip, err := s.exists(st.Name, st.IfNotExists, w); skip || err != nil {
+		return err
+	}
+	if st.OrReplace {
+		return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "CREATE OR REPLACE MATERIALIZED VIEW is not supported; drop the view first")
+	}
+	for _, o := range st.With {
+		return sqlerr.At(sqlerr.InvalidParameterValue, o.Off, "unknown materialized view option %q", o.Key)
+	}
+	b := s.newBinder()
+	b.KeepGroupKeys = true
+	p, err := b.BindQuery(st.Query)
+	if err != nil {
+		return err
+	}
+	pipe, err := physical.BuildStream(p, st.Emit)
+	if err != nil {
+		return sqlerr.Wrap(err, sqlerr.CodeOf(err), "")
+	}
+	schema := append(types.Schema{}, pipe.Out...)
+	if len(st.Columns) > 0 {
+		visible := schema.Visible()
+		if len(st.Columns) > len(visible) {
+			return sqlerr.At(sqlerr.SyntaxError, st.Off, "CREATE MATERIALIZED VIEW specifies more column names than columns")
+		}
+		for i, name := range st.Columns {
+			schema[visible[i]].Name = name
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range schema {
+		if seen[c.Name] {
+			return sqlerr.At(sqlerr.DuplicateColumn, st.Off, "column %q specified more than once", c.Name).
+				WithHint("Give the columns distinct names with AS.")
+		}
+		seen[c.Name] = true
+	}
+	src := pipe.Source
+	obj := &catalog.Object{
+		ID: s.e.cat.NextID(), Kind: catalog.KindMaterializedView, Name: st.Name.Name(), Schema: schema,
+		SQL: st.Text, Deps: []uint32{src.ID},
+		View: &catalog.ViewDef{Query: st.Query, QueryText: st.QueryText, Emit: st.Emit, Options: options(st.With), Key: pipe.Key, AppendOnly: pipe.AppendOnly},
+	}
+	j, err := s.e.newJob(obj, pipe)
+	if err != nil {
+		return err
+	}
+	if err := s.e.cat.Add(obj); err != nil {
+		return err
+	}
+	s.e.views.Store(obj.ID, j.store)
+	s.e.jobs[obj.ID] = j
+	j.start(s.e.ctx, connectors.Start{})
+	return nil
+}
+
+// newJob builds the job that maintains a view (not started).
+func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline) (*job, error) {
+	src := pipe.Source
+	factory, ok := e.opts.Connectors.Source(src.Source.Connector)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "unknown connector %q", src.Source.Connector)
+	}
+	conn, err := factory(sourceSpec(src, obj.Name))
+	if err != nil {
+		return nil, err
+	}
+	j := &job{
+		view: obj, source: src, pipe: pipe, conn: conn,
+		store: view.NewStore(obj.Schema, pipe.Key),
+		idle:  e.opts.IdleTimeout, now: e.opts.Now, log: e.log,
+	}
+	if src.Source.Watermark != nil {
+		b := newBinderFor(e)
+		x, err := b.BindScalar(src.Source.Watermark, src.Name, src.Schema)
+		if err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		if j.wmExpr, err = expr.Compile(x); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+func (s *Session) drop(st *ast.Drop, w ResultWriter) error {
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	want := map[ast.ObjectKind]catalog.Kind{
+		ast.ObjSource: catalog.KindSource, ast.ObjTable: catalog.KindTable,
+		ast.ObjMaterializedView: catalog.KindMaterializedView, ast.ObjSink: catalog.KindSink,
+	}[st.Kind]
+	if want == 0 {
+		return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "DROP %s is not supported", strings.ToUpper(st.Kind.String()))
+	}
+	// Resolve every name first, so a failure drops nothing.
+	var targets []*catalog.Object
+	for _, name := range st.Names {
+		o, ok := s.e.cat.Lookup(name.Name())
+		if !ok {
+			if st.IfExists {
+				if err := w.Notice("NOTICE", fmt.Sprintf("%s %q does not exist, skipping", st.Kind, name.Name())); err != nil {
+					return err
+				}
+				continue
+			}
+			return sqlerr.At(sqlerr.UndefinedTable, name.Off, "%s %q does not exist", st.Kind, name.Name())
+		}
+		if o.Kind != want {
+			return sqlerr.At(sqlerr.WrongObjectType, name.Off, "%q is not a %s", o.Name, st.Kind).
+				WithHint("Use DROP %s to remove a %s.", strings.ToUpper(o.Kind.String()), o.Kind)
+		}
+		targets = append(targets, o)
+	}
+	var all []*catalog.Object
+	for _, o := range targets {
+		deps := s.e.cat.Dependents(o.ID)
+		if len(deps) > 0 && !st.Cascade {
+			names := make([]string, len(deps))
+			for i, d := range deps {
+				names[i] = fmt.Sprintf("%s %s depends on %s %s", d.Kind, d.Name, o.Kind, o.Name)
+			}
+			return sqlerr.New(sqlerr.DependentObjectsStillExist, "cannot drop %s %s because other objects depend on it", o.Kind, o.Name).
+				WithDetail("%s", strings.Join(names, "\n")).
+				WithHint("Use DROP ... CASCADE to drop the dependent objects too.")
+		}
+		for _, d := range deps {
+			if err := w.Notice("NOTICE", fmt.Sprintf("drop cascades to %s %s", d.Kind, d.Name)); err != nil {
+				return err
+			}
+		}
+		all = append(all, deps...)
+		all = append(all, o)
+	}
+	for _, o := range all {
+		s.e.dropLocked(o)
+	}
+	return nil
+}
+
+// dropLocked stops an object's job and removes it. e.mu is held.
+func (e *Engine) dropLocked(o *catalog.Object) {
+	if j, ok := e.jobs[o.ID]; ok {
+		j.stop()
+		delete(e.jobs, o.ID)
+	}
+	e.views.Delete(o.ID)
+	e.cat.Remove(o.ID)
+}

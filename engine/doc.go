@@ -1,0 +1,33 @@
+// Package engine owns Tocsin's running database: the catalog, the
+// dataflow jobs that keep each materialized view up to date, the view
+// stores that ad hoc queries read, and sessions that execute SQL text
+// for a client.
+//
+// # Layers
+//
+//   - engine.go: Engine, its options and lifecycle.
+//   - session.go: Session.Query — parse, then execute statement by
+//     statement, reporting results to a ResultWriter (the pgwire shape,
+//     adapted in cmd/tocsin so this package never imports pgwire).
+//   - ddl.go: CREATE / DROP of sources and materialized views.
+//   - show.go: SHOW and DESCRIBE.
+//   - job.go: one goroutine per materialized view: it reads the view's
+//     source through a connectors.Source, derives watermarks, pushes
+//     batches through the operator chain and applies the result to the
+//     view's store, publishing a snapshot after every batch.
+//
+// # Concurrency
+//
+// DDL is serialised by Engine.mu. Each job owns its operators and its
+// store's writer side; readers see published snapshots only. Job
+// statistics are atomics read by SHOW without stopping the job.
+//
+// # Sources and views
+//
+// Each materialized view reads its source with its own reader (as a
+// RisingWave view over a non-table source does), starting at the
+// source's scan.startup.mode. Counts shown per source in SHOW SOURCES
+// add up the readers: records and malformed records are the largest
+// reader's (every reader sees the same input), late rows are summed
+// over views (lateness depends on each view's windows).
+package engine

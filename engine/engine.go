@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tocsin-db/tocsin/connectors"
+	"github.com/tocsin-db/tocsin/engine/view"
+	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/sql/catalog"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Functions is the function registry (scalar, aggregate, ...).
+	Functions *functions.Registry
+	// Connectors maps connector names to factories.
+	Connectors *connectors.Registry
+	// Logger receives the engine's logs (slog.Default() if nil).
+	Logger *slog.Logger
+	// IdleTimeout is how long a source partition may go without data
+	// before it stops holding the watermark back (default 30 s).
+	IdleTimeout time.Duration
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+	// ServerVersion is reported by version() and SHOW server_version.
+	ServerVersion string
+}
+
+// Engine is a running Tocsin database.
+type Engine struct {
+	opts Options
+	log  *slog.Logger
+	cat  *catalog.Catalog
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu   sync.Mutex // serialises DDL
+	jobs map[uint32]*job
+	// views maps a view's ID to its store, read by queries.
+	views sync.Map
+}
+
+// New returns an engine with an empty catalog.
+func New(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 30 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Connectors == nil {
+		opts.Connectors = connectors.NewRegistry()
+	}
+	if opts.Functions == nil {
+		opts.Functions = functions.NewRegistry()
+	}
+	if opts.ServerVersion == "" {
+		opts.ServerVersion = "15.18 (Tocsin)"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}}
+}
+
+// Close stops every job.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for id, j := range e.jobs {
+		j.stop()
+		delete(e.jobs, id)
+	}
+	e.cancel()
+	return nil
+}
+
+// Catalog returns the engine's catalog (read-only use).
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// ViewSnapshot implements query.Snapshots.
+func (e *Engine) ViewSnapshot(obj *catalog.Object) (*view.Snapshot, error) {
+	st, ok := e.views.Load(obj.ID)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "materialized view %q is not running", obj.Name)
+	}
+	return st.(*view.Store).Read(), nil
+}
+
+// Column describes one result column.
+type Column struct {
+	Name string
+	Type types.Type
+	// TableOID and Attr identify the column's table when it is a plain
+	// column reference.
+	TableOID uint32
+	Attr     int16
+}
+
+// ResultWriter receives a statement's result: Columns, Rows* and
+// Complete; or Complete alone; or Empty. It has the shape of
+// pgwire.ResultWriter, adapted by the binary.
+type ResultWriter interface {
+	Columns(cols []Column) error
+	Rows(rec arrow.RecordBatch) error
+	Complete(tag string) error
+	Empty() error
+	Notice(severity, msg string) error
+}
+
+// Session is one client's connection to the engine.
+type Session struct {
+	e      *Engine
+	user   string
+	vars   map[string]string
+	txn    byte
+	closed bool
+}
+
+// NewSession starts a session for a client with the given startup
+// parameters.
+func (e *Engine) NewSession(params map[string]string) *Session {
+	vars := map[string]string{
+		"application_name":              params["application_name"],
+		"client_encoding":               "UTF8",
+		"datestyle":                     "ISO, MDY",
+		"intervalstyle":                 "postgres",
+		"timezone":                      "UTC",
+		"standard_conforming_strings":   "on",
+		"server_version":                e.opts.ServerVersion,
+		"server_encoding":               "UTF8",
+		"transaction_isolation":         "read committed",
+		"default_transaction_read_only": "off",
+		"search_path":                   `"$user", public`,
+		"extra_float_digits":            "1",
+		"integer_datetimes":             "on",
+	}
+	for k, v := range params {
+		if k != "user" && k != "database" && k != "options" {
+			vars[strings.ToLower(k)] = v
+		}
+	}
+	return &Session{e: e, user: params["user"], vars: vars, txn: 'I'}
+}
+
+// TxStatus returns 'I', 'T' or 'E' for ReadyForQuery.
+func (s *Session) TxStatus() byte { return s.txn }
+
+// Close ends the session.
+func (s *Session) Close() error {
+	s.closed = true
+	return nil
+}

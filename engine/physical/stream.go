@@ -1,0 +1,188 @@
+package physical
+
+import (
+	"github.com/tocsin-db/tocsin/engine/expr"
+	"github.com/tocsin-db/tocsin/engine/ops"
+	"github.com/tocsin-db/tocsin/sql/ast"
+	"github.com/tocsin-db/tocsin/sql/catalog"
+	"github.com/tocsin-db/tocsin/sql/plan"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// Pipeline is a materialized view's streaming dataflow.
+type Pipeline struct {
+	// Source is the relation the pipeline reads.
+	Source *catalog.Object
+	// Ops are the operators, in order from the source.
+	Ops []ops.Operator
+	// Out is the output schema (the view's schema).
+	Out types.Schema
+	// Key lists the output columns that identify a row (nil: append-only
+	// rows without a key).
+	Key []int
+	// AppendOnly is true when the view never updates a row it emitted.
+	AppendOnly bool
+	// Aggs are the pipeline's aggregates (for late-row counts).
+	Aggs []*ops.HashAgg
+	// Windowed is true when the pipeline closes windows on watermarks.
+	Windowed bool
+}
+
+// colInfo is what lineage knows about one column.
+type colInfo struct {
+	// bound is set for window_start / window_end columns.
+	bound *windowBound
+}
+
+type windowBound struct {
+	isEnd bool
+	size  int64
+}
+
+// built is a lowered subtree.
+type built struct {
+	p    *Pipeline
+	cols []colInfo
+	// aggKeys are the output positions of the aggregate's keys, when the
+	// subtree's top is (or projects) an aggregate.
+	aggKeys []int
+	agg     bool
+}
+
+// BuildStream lowers a view's plan. emit is the view's EMIT mode.
+func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
+	b, err := lower(n, emit)
+	if err != nil {
+		return nil, err
+	}
+	p := b.p
+	p.Out = n.Schema()
+	switch {
+	case b.agg:
+		p.Key = b.aggKeys
+		p.AppendOnly = emit == ast.EmitOnWindowClose
+	default:
+		p.AppendOnly = true
+	}
+	if emit == ast.EmitOnWindowClose && len(p.Aggs) == 0 {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE requires a windowed aggregation (GROUP BY window_start or window_end of a TUMBLE or HOP)")
+	}
+	return p, nil
+}
+
+func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
+	switch n := n.(type) {
+	case *plan.Scan:
+		if n.Rel.Kind != catalog.KindSource {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view over %s %q is not supported yet", n.Rel.Kind, n.Rel.Name)
+		}
+		return &built{p: &Pipeline{Source: n.Rel}, cols: make([]colInfo, len(n.Rel.Schema))}, nil
+	case *plan.WindowTVF:
+		in, err := lower(n.Input, emit)
+		if err != nil {
+			return nil, err
+		}
+		in.p.Ops = append(in.p.Ops, ops.NewWindowAssign(n.TimeCol, n.Size, n.Slide, n.Offset, n.Schema()))
+		in.cols = append(in.cols,
+			colInfo{bound: &windowBound{size: n.Size}},
+			colInfo{bound: &windowBound{isEnd: true, size: n.Size}})
+		in.agg, in.aggKeys = false, nil
+		return in, nil
+	case *plan.Filter:
+		in, err := lower(n.Input, emit)
+		if err != nil {
+			return nil, err
+		}
+		ev, err := expr.Compile(n.Pred)
+		if err != nil {
+			return nil, err
+		}
+		in.p.Ops = append(in.p.Ops, ops.NewFilter(ev))
+		return in, nil
+	case *plan.Project:
+		in, err := lower(n.Input, emit)
+		if err != nil {
+			return nil, err
+		}
+		evs, err := expr.CompileAll(n.Exprs)
+		if err != nil {
+			return nil, err
+		}
+		in.p.Ops = append(in.p.Ops, ops.NewProject(evs, n.Schema()))
+		cols := make([]colInfo, len(n.Exprs))
+		var keys []int
+		for _, k := range in.aggKeys {
+			found := -1
+			for i, e := range n.Exprs {
+				if c, ok := e.(*plan.ColRef); ok && c.Idx == k {
+					found = i
+					break
+				}
+			}
+			if found < 0 {
+				// A key that is not projected would leave rows
+				// unidentifiable; the binder keeps keys as hidden columns.
+				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view must keep its GROUP BY keys")
+			}
+			keys = append(keys, found)
+		}
+		for i, e := range n.Exprs {
+			if c, ok := e.(*plan.ColRef); ok {
+				cols[i] = in.cols[c.Idx]
+			}
+		}
+		in.cols, in.aggKeys = cols, keys
+		return in, nil
+	case *plan.Aggregate:
+		return lowerAggregate(n, emit)
+	case *plan.Sort, *plan.Limit:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "ORDER BY and LIMIT are not supported in a materialized view; apply them when querying it")
+	case *plan.Values:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view must read a source")
+	}
+	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "this query cannot be maintained as a materialized view yet")
+}
+
+func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
+	in, err := lower(n.Input, emit)
+	if err != nil {
+		return nil, err
+	}
+	if in.agg {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "an aggregate over an aggregate in one materialized view is not supported yet; build a view over the view instead")
+	}
+	inSchema := n.Input.Schema()
+	cfg := ops.HashAggConfig{Input: inSchema, Keys: n.Keys, Out: n.Schema(), EmitOnClose: emit == ast.EmitOnWindowClose}
+	for k, col := range n.Keys {
+		if b := in.cols[col].bound; b != nil && cfg.Window == nil {
+			plus := b.size
+			if b.isEnd {
+				plus = 0
+			}
+			cfg.Window = &ops.WindowClose{KeyCol: k, Plus: plus}
+		}
+	}
+	if cfg.EmitOnClose && cfg.Window == nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE requires GROUP BY window_start or window_end of a TUMBLE or HOP window")
+	}
+	for _, a := range n.Aggs {
+		st, err := a.Fn.New(a.ArgTypes, false)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Aggs = append(cfg.Aggs, ops.AggSpec{State: st, Args: a.Args, Filter: a.Filter})
+	}
+	h := ops.NewHashAgg(cfg)
+	in.p.Ops = append(in.p.Ops, h)
+	in.p.Aggs = append(in.p.Aggs, h)
+	in.p.Windowed = in.p.Windowed || cfg.Window != nil
+	out := make([]colInfo, len(n.Keys)+len(n.Aggs))
+	keys := make([]int, len(n.Keys))
+	for k, col := range n.Keys {
+		out[k] = in.cols[col]
+		keys[k] = k
+	}
+	in.cols, in.aggKeys, in.agg = out, keys, true
+	return in, nil
+}

@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/tocsin-db/tocsin/engine/query"
+	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/sql/ast"
+	"github.com/tocsin-db/tocsin/sql/binder"
+	"github.com/tocsin-db/tocsin/sql/parser"
+	"github.com/tocsin-db/tocsin/sql/plan"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+)
+
+// Query runs the statements in text, reporting each result to w. It
+// stops at the first error, which it returns with its position converted
+// to a character position in text.
+func (s *Session) Query(ctx context.Context, text string, w ResultWriter) error {
+	stmts, err := parser.Parse(text)
+	if err != nil {
+		return s.fail(err, text)
+	}
+	if len(stmts) == 0 {
+		return w.Empty()
+	}
+	for _, st := range stmts {
+		if err := ctx.Err(); err != nil {
+			return s.fail(sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request"), text)
+		}
+		if err := s.exec(ctx, st, w); err != nil {
+			return s.fail(err, text)
+		}
+	}
+	return nil
+}
+
+// fail records a failed statement inside a transaction block and
+// converts the error's position for the client.
+func (s *Session) fail(err error, text string) error {
+	if s.txn == 'T' {
+		s.txn = 'E'
+	}
+	se := sqlerr.As(err)
+	if se.Pos > 0 {
+		c := *se
+		c.Pos = sqlerr.CharPos(text, se.Pos)
+		return &c
+	}
+	return se
+}
+
+func (s *Session) exec(ctx context.Context, st ast.Statement, w ResultWriter) error {
+	if s.txn == 'E' {
+		if t, ok := st.(*ast.Transaction); !ok || t.Kind == ast.TxnBegin {
+			return sqlerr.New(sqlerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+	}
+	switch st := st.(type) {
+	case *ast.SelectStmt:
+		return s.selectQuery(ctx, st.Query, w)
+	case *ast.CreateSource:
+		return s.complete(w, "CREATE SOURCE", s.createSource(st, w))
+	case *ast.CreateView:
+		if !st.Materialized {
+			return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "CREATE VIEW is not supported; use CREATE MATERIALIZED VIEW")
+		}
+		return s.complete(w, "CREATE MATERIALIZED VIEW", s.createView(st, w))
+	case *ast.Drop:
+		return s.complete(w, dropTag(st.Kind), s.drop(st, w))
+	case *ast.Show:
+		return s.show(st, w)
+	case *ast.Describe:
+		return s.describe(st, w)
+	case *ast.Transaction:
+		return s.transaction(st, w)
+	case *ast.Set:
+		s.vars[strings.ToLower(st.Name)] = strings.Join(st.Values, ", ")
+		return w.Complete("SET")
+	case *ast.Reset:
+		if st.Name != "all" {
+			delete(s.vars, strings.ToLower(st.Name))
+		}
+		return w.Complete("RESET")
+	}
+	return sqlerr.At(sqlerr.FeatureNotSupported, st.Position(), "this statement is not supported yet")
+}
+
+func (s *Session) complete(w ResultWriter, tag string, err error) error {
+	if err != nil {
+		return err
+	}
+	return w.Complete(tag)
+}
+
+func dropTag(k ast.ObjectKind) string {
+	return "DROP " + strings.ToUpper(k.String())
+}
+
+func (s *Session) transaction(st *ast.Transaction, w ResultWriter) error {
+	switch st.Kind {
+	case ast.TxnBegin:
+		if s.txn != 'I' {
+			if err := w.Notice("WARNING", "there is already a transaction in progress"); err != nil {
+				return err
+			}
+		}
+		s.txn = 'T'
+		return w.Complete("BEGIN")
+	case ast.TxnCommit:
+		if s.txn == 'I' {
+			if err := w.Notice("WARNING", "there is no transaction in progress"); err != nil {
+				return err
+			}
+		}
+		tag := "COMMIT"
+		if s.txn == 'E' {
+			tag = "ROLLBACK"
+		}
+		s.txn = 'I'
+		return w.Complete(tag)
+	}
+	if s.txn == 'I' {
+		if err := w.Notice("WARNING", "there is no transaction in progress"); err != nil {
+			return err
+		}
+	}
+	s.txn = 'I'
+	return w.Complete("ROLLBACK")
+}
+
+// newBinder returns a binder over the engine's catalog.
+func (s *Session) newBinder() *binder.Binder { return newBinderFor(s.e) }
+
+func (s *Session) selectQuery(ctx context.Context, q ast.Query, w ResultWriter) error {
+	p, err := s.newBinder().BindQuery(q)
+	if err != nil {
+		return err
+	}
+	r := &query.Runner{Snap: s.e, Ctx: &functions.Context{Now: s.e.opts.Now().UnixMicro()}}
+	recs, err := r.Run(p)
+	if err != nil {
+		return err
+	}
+	return writeRows(ctx, w, p, recs)
+}
+
+// writeRows sends a plan's visible columns and its rows.
+func writeRows(ctx context.Context, w ResultWriter, p plan.Node, recs []arrow.RecordBatch) error {
+	schema := p.Schema()
+	visible := schema.Visible()
+	cols := make([]Column, len(visible))
+	for i, c := range visible {
+		cols[i] = Column{Name: schema[c].Name, Type: schema[c].Type}
+	}
+	if err := w.Columns(cols); err != nil {
+		return err
+	}
+	var n int64
+	for _, rec := range recs {
+		if ctx.Err() != nil {
+			return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+		}
+		if len(visible) != len(schema) {
+			arrs := make([]arrow.Array, len(visible))
+			fields := make([]arrow.Field, len(visible))
+			for i, c := range visible {
+				arrs[i], fields[i] = rec.Column(c), rec.Schema().Field(c)
+			}
+			rec = array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, rec.NumRows())
+		}
+		if rec.NumRows() == 0 {
+			continue
+		}
+		if err := w.Rows(rec); err != nil {
+			return err
+		}
+		n += rec.NumRows()
+	}
+	return w.Complete(fmt.Sprintf("SELECT %d", n))
+}
+
+func newBinderFor(e *Engine) *binder.Binder {
+	b := binder.New(e.cat, e.opts.Functions)
+	b.Now = e.opts.Now().UnixMicro()
+	return b
+}

@@ -1,0 +1,209 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/sql/ast"
+	"github.com/tocsin-db/tocsin/sql/catalog"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// resultTable builds a small result row by row.
+type resultTable struct {
+	cols []Column
+	rows [][]types.Datum
+}
+
+func newTable(cols ...Column) *resultTable { return &resultTable{cols: cols} }
+
+func col(name string, t types.Type) Column { return Column{Name: name, Type: t} }
+
+func (t *resultTable) add(vals ...types.Datum) { t.rows = append(t.rows, vals) }
+
+func (t *resultTable) write(w ResultWriter, tag string) error {
+	if err := w.Columns(t.cols); err != nil {
+		return err
+	}
+	if len(t.rows) > 0 {
+		fields := make([]arrow.Field, len(t.cols))
+		arrs := make([]arrow.Array, len(t.cols))
+		for j, c := range t.cols {
+			ds := make([]types.Datum, len(t.rows))
+			for i, r := range t.rows {
+				ds[i] = r[j]
+				ds[i].Type = c.Type
+			}
+			arrs[j] = functions.BuildArray(c.Type, ds)
+			fields[j] = arrow.Field{Name: c.Name, Type: c.Type.Arrow(), Nullable: true}
+		}
+		if err := w.Rows(array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(len(t.rows)))); err != nil {
+			return err
+		}
+	}
+	if tag == "" {
+		tag = "SHOW"
+	}
+	return w.Complete(tag)
+}
+
+func text(s string) types.Datum { return types.StringDatum(types.TextType, s) }
+func i64(v int64) types.Datum   { return types.IntDatum(types.Int64Type, v) }
+func nullable(d types.Datum, ok bool) types.Datum {
+	if !ok {
+		return types.NullDatum(d.Type)
+	}
+	return d
+}
+
+func (s *Session) show(st *ast.Show, w ResultWriter) error {
+	switch st.Kind {
+	case ast.ShowSources:
+		return s.showSources(w)
+	case ast.ShowMaterializedViews:
+		return s.showViews(w)
+	case ast.ShowTables, ast.ShowSinks, ast.ShowViews:
+		kind := map[ast.ShowKind]catalog.Kind{ast.ShowTables: catalog.KindTable, ast.ShowSinks: catalog.KindSink}[st.Kind]
+		t := newTable(col("name", types.TextType))
+		if kind != 0 {
+			for _, o := range s.e.cat.List(kind) {
+				t.add(text(o.Name))
+			}
+		}
+		return t.write(w, "")
+	case ast.ShowColumns:
+		return s.describe(&ast.Describe{Pos: st.Pos, Name: ast.Ident{Pos: st.Pos, Parts: []string{st.Name}}}, w)
+	case ast.ShowAll:
+		t := newTable(col("name", types.TextType), col("setting", types.TextType))
+		names := make([]string, 0, len(s.vars))
+		for k := range s.vars {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			t.add(text(k), text(s.vars[k]))
+		}
+		return t.write(w, "")
+	case ast.ShowVariable:
+		name := strings.ToLower(st.Name)
+		v, ok := s.vars[name]
+		if !ok {
+			return sqlerr.At(sqlerr.UndefinedObject, st.Off, "unrecognized configuration parameter %q", st.Name)
+		}
+		t := newTable(col(name, types.TextType))
+		t.add(text(v))
+		return t.write(w, "")
+	}
+	return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "this SHOW is not supported yet")
+}
+
+// sourceStats adds up the readers of one source.
+type sourceStats struct {
+	records, rows, malformed, late, lag int64
+	wm                                  int64
+	hasWM                               bool
+}
+
+func (e *Engine) statsOf(src uint32) sourceStats {
+	var st sourceStats
+	for _, j := range e.jobs {
+		if j.source.ID != src {
+			continue
+		}
+		st.records = max(st.records, j.stats.records.Load())
+		st.rows = max(st.rows, j.stats.rows.Load())
+		st.malformed = max(st.malformed, j.stats.malformed.Load())
+		st.late += j.stats.late.Load()
+		st.lag = max(st.lag, j.stats.lag.Load())
+		if wm, ok := watermarkTime(j.stats.watermark.Load()); ok && (!st.hasWM || wm < st.wm) {
+			st.wm, st.hasWM = wm, true
+		}
+	}
+	return st
+}
+
+func (s *Session) showSources(w ResultWriter) error {
+	t := newTable(
+		col("name", types.TextType), col("connector", types.TextType), col("topic", types.TextType),
+		col("format", types.TextType), col("watermark", types.TimestampType),
+		col("records", types.Int64Type), col("accepted", types.Int64Type), col("malformed", types.Int64Type),
+		col("late", types.Int64Type), col("lag", types.Int64Type), col("readers", types.Int64Type),
+	)
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	for _, o := range s.e.cat.List(catalog.KindSource) {
+		st := s.e.statsOf(o.ID)
+		readers := 0
+		for _, j := range s.e.jobs {
+			if j.source.ID == o.ID {
+				readers++
+			}
+		}
+		format := strings.ToUpper(o.Source.Format + " " + o.Source.Encode)
+		t.add(text(o.Name), text(o.Source.Connector), text(o.Source.Options["topic"]), text(strings.TrimSpace(format)),
+			nullable(types.IntDatum(types.TimestampType, st.wm), st.hasWM),
+			i64(st.records), i64(st.rows), i64(st.malformed), i64(st.late), i64(st.lag), i64(int64(readers)))
+	}
+	return t.write(w, "")
+}
+
+func (s *Session) showViews(w ResultWriter) error {
+	t := newTable(
+		col("name", types.TextType), col("status", types.TextType), col("rows", types.Int64Type),
+		col("emit", types.TextType), col("error", types.TextType), col("definition", types.TextType),
+	)
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	for _, o := range s.e.cat.List(catalog.KindMaterializedView) {
+		status, rows, errText := "stopped", int64(0), types.NullDatum(types.TextType)
+		if j, ok := s.e.jobs[o.ID]; ok {
+			var err error
+			status, err = j.Status()
+			if err != nil {
+				errText = text(err.Error())
+			}
+			rows = int64(j.store.Read().Len())
+		}
+		emit := "on update"
+		if o.View.Emit == ast.EmitOnWindowClose {
+			emit = "on window close"
+		}
+		t.add(text(o.Name), text(status), i64(rows), text(emit), errText, text(strings.TrimSpace(o.View.QueryText)))
+	}
+	return t.write(w, "")
+}
+
+func (s *Session) describe(st *ast.Describe, w ResultWriter) error {
+	o, ok := s.e.cat.Lookup(st.Name.Name())
+	if !ok {
+		return sqlerr.At(sqlerr.UndefinedTable, st.Name.Off, "relation %q does not exist", st.Name.Name())
+	}
+	t := newTable(col("name", types.TextType), col("type", types.TextType), col("nullable", types.BoolType),
+		col("is_key", types.BoolType), col("is_hidden", types.BoolType), col("description", types.TextType))
+	key := map[int]bool{}
+	if o.View != nil {
+		for _, k := range o.View.Key {
+			key[k] = true
+		}
+	}
+	for i, c := range o.Schema {
+		desc := types.NullDatum(types.TextType)
+		if o.Source != nil && o.Source.EventTime == i {
+			desc = text("event time; watermark " + formatWatermark(o))
+		}
+		t.add(text(c.Name), text(c.Type.String()), types.BoolDatum(c.Nullable), types.BoolDatum(key[i]), types.BoolDatum(c.Hidden), desc)
+	}
+	return t.write(w, "")
+}
+
+func formatWatermark(o *catalog.Object) string {
+	if o.Source.Watermark == nil {
+		return ""
+	}
+	return ast.Format(o.Source.Watermark)
+}

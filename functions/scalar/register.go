@@ -1,0 +1,12 @@
+package scalar
+
+import "github.com/tocsin-db/tocsin/functions"
+
+// Register adds every built-in scalar function, operator and cast to r.
+func Register(r *functions.Registry) {
+	registerCompare(r)
+	registerArith(r)
+	registerTemporal(r)
+	registerCasts(r)
+	registerStrings(r)
+}

@@ -1,0 +1,67 @@
+package pgwire
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// Executor is what the server needs from the database behind it. The
+// engine implements it (in cmd/tocsin's adapter) without importing this
+// package's server code.
+type Executor interface {
+	// Connect starts a session for an authenticated client. params holds
+	// the startup parameters (user, database, application_name, options,
+	// ...). A returned *sqlerr.Error is sent to the client as is.
+	Connect(ctx context.Context, params map[string]string) (Session, error)
+}
+
+// Session is one client connection's view of the database. The server
+// calls its methods from the connection's goroutine only, one at a time.
+type Session interface {
+	// Query runs the text of a simple-protocol Query message, which may
+	// hold several statements separated by semicolons, reporting each
+	// statement's result to w in order. It stops at the first failing
+	// statement and returns its error (a *sqlerr.Error for anything the
+	// client caused, with Pos a 1-based character position into text).
+	// If text holds no statement it calls w.Empty. ctx is canceled by a
+	// CancelRequest for this connection.
+	Query(ctx context.Context, text string, w ResultWriter) error
+	// TxStatus returns the transaction status for ReadyForQuery: 'I'
+	// (idle), 'T' (in a transaction block) or 'E' (failed transaction).
+	TxStatus() byte
+	// Close ends the session.
+	Close() error
+}
+
+// Column describes one result column.
+type Column struct {
+	Name string
+	Type types.Type
+	// TableOID and Attr identify the source column when there is one
+	// (RowDescription fields); zero otherwise.
+	TableOID uint32
+	Attr     int16
+}
+
+// ResultWriter receives one statement's result at a time: either
+// Columns, any number of Rows calls and Complete; or Complete alone (for
+// statements that return no rows); or Empty. Rows are valid only during
+// the call: the writer encodes them before returning and does not retain
+// rec.
+type ResultWriter interface {
+	// Columns starts a row-returning result (RowDescription).
+	Columns(cols []Column) error
+	// Rows sends every row of rec as DataRows; rec's columns match the
+	// preceding Columns call one to one.
+	Rows(rec arrow.RecordBatch) error
+	// Complete ends the statement with a command tag such as "SELECT 5"
+	// or "CREATE SOURCE".
+	Complete(tag string) error
+	// Empty reports an empty query string (EmptyQueryResponse).
+	Empty() error
+	// Notice sends a NoticeResponse with severity NOTICE or WARNING.
+	Notice(severity, msg string) error
+}

@@ -1,0 +1,40 @@
+package catalog
+
+import (
+	"testing"
+
+	"github.com/tocsin-db/tocsin/sql/ast"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+)
+
+func TestAddLookupDependents(t *testing.T) {
+	c := New()
+	src := &Object{ID: c.NextID(), Kind: KindSource, Name: "requests"}
+	if err := c.Add(src); err != nil {
+		t.Fatal(err)
+	}
+	v1 := &Object{ID: c.NextID(), Kind: KindMaterializedView, Name: "v1", Deps: []uint32{src.ID}}
+	v2 := &Object{ID: c.NextID(), Kind: KindMaterializedView, Name: "v2", Deps: []uint32{v1.ID}}
+	for _, o := range []*Object{v1, v2} {
+		if err := c.Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Add(&Object{ID: c.NextID(), Kind: KindTable, Name: "REQUESTS"}); sqlerr.CodeOf(err) != sqlerr.DuplicateTable {
+		t.Fatalf("duplicate name: %v", err)
+	}
+	deps := c.Dependents(src.ID)
+	if len(deps) != 2 || deps[0] != v2 || deps[1] != v1 {
+		t.Fatalf("dependents = %v (want v2 before v1)", deps)
+	}
+	if _, err := c.Relation(ast.Ident{Pos: ast.At(5), Parts: []string{"nope"}}); sqlerr.CodeOf(err) != sqlerr.UndefinedTable || err.(*sqlerr.Error).Pos != 6 {
+		t.Fatalf("missing relation: %v", err)
+	}
+	c.Remove(v2.ID)
+	if _, ok := c.Lookup("v2"); ok {
+		t.Fatal("v2 still present")
+	}
+	if got := c.List(KindMaterializedView); len(got) != 1 || got[0] != v1 {
+		t.Fatalf("List = %v", got)
+	}
+}
