@@ -123,7 +123,9 @@ type Batch struct {
 	// Rec holds the decoded rows in offset order, with the source's
 	// declared schema. It may have zero rows. The receiver owns it and
 	// must Release it.
-	Rec         arrow.RecordBatch
+	Rec arrow.RecordBatch
+	// Offsets[i] is the offset of row i of Rec.
+	Offsets     []int64
 	FirstOffset int64
 	NextOffset  int64
 	Rejects     []Reject

@@ -3,11 +3,15 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tocsin-db/tocsin/connectors"
+	"github.com/tocsin-db/tocsin/engine/durable"
 	"github.com/tocsin-db/tocsin/engine/expr"
+	"github.com/tocsin-db/tocsin/engine/ops"
 	"github.com/tocsin-db/tocsin/engine/physical"
 	"github.com/tocsin-db/tocsin/engine/view"
+	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/catalog"
 	"github.com/tocsin-db/tocsin/sql/sqlerr"
@@ -42,46 +46,84 @@ func (s *Session) createSource(st *ast.CreateSource, w ResultWriter) error {
 	if skip, err := s.exists(st.Name, st.IfNotExists, w); skip || err != nil {
 		return err
 	}
+	obj, err := s.e.defineSource(st, s.e.cat.NextID())
+	if err != nil {
+		return err
+	}
+	if errName := obj.Name + "_errors"; s.e.taken(errName) {
+		return sqlerr.At(sqlerr.DuplicateTable, st.Name.Off, "relation %q (the dead-letter table of source %s) already exists", errName, obj.Name)
+	}
+	if err := s.e.persist(obj); err != nil {
+		return err
+	}
+	return s.e.addSource(obj)
+}
+
+// taken reports whether a relation name is in use.
+func (e *Engine) taken(name string) bool {
+	_, ok := e.cat.Lookup(name)
+	return ok
+}
+
+// persist stores an object's CREATE statement durably before it exists.
+func (e *Engine) persist(obj *catalog.Object) error {
+	err := e.db.PutCatalog(durable.CatalogEntry{ID: obj.ID, Kind: uint8(obj.Kind), Name: obj.Name, SQL: obj.SQL})
+	if err != nil {
+		return sqlerr.Wrap(err, sqlerr.IOError, "store the catalog")
+	}
+	return nil
+}
+
+// addSource adds a source and its dead-letter table to the catalog.
+func (e *Engine) addSource(obj *catalog.Object) error {
+	if err := e.cat.Add(obj); err != nil {
+		return err
+	}
+	return e.cat.Add(deadLetterRelation(obj))
+}
+
+// defineSource validates CREATE SOURCE and builds its catalog object.
+func (e *Engine) defineSource(st *ast.CreateSource, id uint32) (*catalog.Object, error) {
 	if st.Name.Schema() != "" && st.Name.Schema() != "public" {
-		return sqlerr.At(sqlerr.FeatureNotSupported, st.Name.Off, "schemas other than public are not supported")
+		return nil, sqlerr.At(sqlerr.FeatureNotSupported, st.Name.Off, "schemas other than public are not supported")
 	}
 	schema := make(types.Schema, 0, len(st.Columns))
 	for _, c := range st.Columns {
 		if schema.Index(c.Name) >= 0 {
-			return sqlerr.At(sqlerr.DuplicateColumn, c.Off, "column %q specified more than once", c.Name)
+			return nil, sqlerr.At(sqlerr.DuplicateColumn, c.Off, "column %q specified more than once", c.Name)
 		}
 		t, err := lookupType(c.Type)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		schema = append(schema, types.Column{Name: c.Name, Type: t, Nullable: !c.NotNull})
 	}
 	if len(schema) == 0 {
-		return sqlerr.At(sqlerr.InvalidObjectDefinition, st.Off, "a source needs at least one column")
+		return nil, sqlerr.At(sqlerr.InvalidObjectDefinition, st.Off, "a source needs at least one column")
 	}
 	def := &catalog.SourceDef{Options: options(st.With), Format: st.Format, Encode: st.Encode, EventTime: -1}
 	def.Connector = def.Options["connector"]
 	if def.Connector == "" {
-		return sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "source %q needs a connector: WITH (connector = '...')", st.Name.Name())
+		return nil, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "source %q needs a connector: WITH (connector = '...')", st.Name.Name())
 	}
-	factory, ok := s.e.opts.Connectors.Source(def.Connector)
+	factory, ok := e.opts.Connectors.Source(def.Connector)
 	if !ok {
-		return sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "unknown connector %q (available: %s)", def.Connector, strings.Join(s.e.opts.Connectors.SourceNames(), ", "))
+		return nil, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "unknown connector %q (available: %s)", def.Connector, strings.Join(e.opts.Connectors.SourceNames(), ", "))
 	}
 	if wm := st.Watermark; wm != nil {
 		col := schema.Index(wm.Column)
 		if col < 0 {
-			return sqlerr.At(sqlerr.UndefinedColumn, wm.Off, "column %q named in WATERMARK FOR does not exist", wm.Column)
+			return nil, sqlerr.At(sqlerr.UndefinedColumn, wm.Off, "column %q named in WATERMARK FOR does not exist", wm.Column)
 		}
 		if !schema[col].Type.IsTimestamp() {
-			return sqlerr.At(sqlerr.DatatypeMismatch, wm.Off, "WATERMARK FOR column %q must be a timestamp, not %s", wm.Column, schema[col].Type)
+			return nil, sqlerr.At(sqlerr.DatatypeMismatch, wm.Off, "WATERMARK FOR column %q must be a timestamp, not %s", wm.Column, schema[col].Type)
 		}
-		x, err := s.newBinder().BindScalar(wm.Expr, st.Name.Name(), schema)
+		x, err := newBinderFor(e).BindScalar(wm.Expr, st.Name.Name(), schema)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if x.Type() != schema[col].Type {
-			return sqlerr.At(sqlerr.DatatypeMismatch, wm.Expr.Position(), "watermark expression must be of type %s, not %s", schema[col].Type, x.Type())
+			return nil, sqlerr.At(sqlerr.DatatypeMismatch, wm.Expr.Position(), "watermark expression must be of type %s, not %s", schema[col].Type, x.Type())
 		}
 		// Events without an event time cannot be placed in windows: the
 		// decoder rejects them like a missing required field.
@@ -89,15 +131,15 @@ func (s *Session) createSource(st *ast.CreateSource, w ResultWriter) error {
 		def.EventTime, def.Watermark = col, wm.Expr
 	}
 	if _, err := startMode(def.Options); err != nil {
-		return err
+		return nil, err
 	}
-	obj := &catalog.Object{ID: s.e.cat.NextID(), Kind: catalog.KindSource, Name: st.Name.Name(), Schema: schema, SQL: st.Text, Source: def}
+	obj := &catalog.Object{ID: id, Kind: catalog.KindSource, Name: st.Name.Name(), Schema: schema, SQL: st.Text, Source: def}
 	src, err := factory(sourceSpec(obj, ""))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_ = src.Close()
-	return s.e.cat.Add(obj)
+	return obj, nil
 }
 
 func startMode(opts map[string]string) (connectors.StartMode, error) {
@@ -133,6 +175,44 @@ func lookupType(tn ast.TypeName) (types.Type, error) {
 	return t, nil
 }
 
+// viewOptions are a materialized view's WITH (...) options.
+type viewOptions struct {
+	retention time.Duration // 0: keep forever
+	keepLate  bool
+}
+
+func (e *Engine) parseViewOptions(opts []ast.Option) (viewOptions, error) {
+	vo := viewOptions{retention: e.opts.DefaultRetention}
+	for _, o := range opts {
+		v := strings.ToLower(o.Value)
+		switch strings.ToLower(o.Key) {
+		case "retention":
+			if v == "forever" || v == "none" {
+				vo.retention = 0
+				continue
+			}
+			iv, err := types.ParseInterval(o.Value, "")
+			us, fixed := iv.Fixed()
+			if err != nil || !fixed || us <= 0 {
+				return vo, sqlerr.At(sqlerr.InvalidParameterValue, o.Off, "retention must be a positive interval such as '24 hours', or 'forever', not %q", o.Value)
+			}
+			vo.retention = time.Duration(us) * time.Microsecond
+		case "late_rows":
+			switch v {
+			case "keep":
+				vo.keepLate = true
+			case "drop":
+				vo.keepLate = false
+			default:
+				return vo, sqlerr.At(sqlerr.InvalidParameterValue, o.Off, "late_rows must be 'drop' or 'keep', not %q", o.Value)
+			}
+		default:
+			return vo, sqlerr.At(sqlerr.InvalidParameterValue, o.Off, "unknown materialized view option %q (known: retention, late_rows)", o.Key)
+		}
+	}
+	return vo, nil
+}
+
 func (s *Session) createView(st *ast.CreateView, w ResultWriter) error {
 	s.e.mu.Lock()
 	defer s.e.mu.Unlock()
@@ -142,24 +222,48 @@ func (s *Session) createView(st *ast.CreateView, w ResultWriter) error {
 	if st.OrReplace {
 		return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "CREATE OR REPLACE MATERIALIZED VIEW is not supported; drop the view first")
 	}
-	for _, o := range st.With {
-		return sqlerr.At(sqlerr.InvalidParameterValue, o.Off, "unknown materialized view option %q", o.Key)
-	}
-	b := s.newBinder()
-	b.KeepGroupKeys = true
-	p, err := b.BindQuery(st.Query)
+	obj, pipe, vo, err := s.e.defineView(st, s.e.cat.NextID())
 	if err != nil {
 		return err
 	}
+	if lateName := obj.Name + "_late"; vo.keepLate && s.e.taken(lateName) {
+		return sqlerr.At(sqlerr.DuplicateTable, st.Name.Off, "relation %q (the late-row table of view %s) already exists", lateName, obj.Name)
+	}
+	j, err := s.e.newJob(obj, pipe, vo)
+	if err != nil {
+		return err
+	}
+	if err := s.e.persist(obj); err != nil {
+		_ = j.conn.Close()
+		return err
+	}
+	return s.e.addView(obj, j, vo)
+}
+
+// defineView binds CREATE MATERIALIZED VIEW and lowers it to a pipeline.
+func (e *Engine) defineView(st *ast.CreateView, id uint32) (*catalog.Object, *physical.Pipeline, viewOptions, error) {
+	vo, err := e.parseViewOptions(st.With)
+	if err != nil {
+		return nil, nil, vo, err
+	}
+	b := newBinderFor(e)
+	b.KeepGroupKeys = true
+	p, err := b.BindQuery(st.Query)
+	if err != nil {
+		return nil, nil, vo, err
+	}
 	pipe, err := physical.BuildStream(p, st.Emit)
 	if err != nil {
-		return sqlerr.Wrap(err, sqlerr.CodeOf(err), "")
+		return nil, nil, vo, sqlerr.Wrap(err, sqlerr.CodeOf(err), "")
+	}
+	if vo.keepLate && len(pipe.Windows) == 0 {
+		return nil, nil, vo, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "late_rows = 'keep' needs a windowed view (TUMBLE or HOP); other views have no late rows")
 	}
 	schema := append(types.Schema{}, pipe.Out...)
 	if len(st.Columns) > 0 {
 		visible := schema.Visible()
 		if len(st.Columns) > len(visible) {
-			return sqlerr.At(sqlerr.SyntaxError, st.Off, "CREATE MATERIALIZED VIEW specifies more column names than columns")
+			return nil, nil, vo, sqlerr.At(sqlerr.SyntaxError, st.Off, "CREATE MATERIALIZED VIEW specifies more column names than columns")
 		}
 		for i, name := range st.Columns {
 			schema[visible[i]].Name = name
@@ -168,32 +272,38 @@ func (s *Session) createView(st *ast.CreateView, w ResultWriter) error {
 	seen := map[string]bool{}
 	for _, c := range schema {
 		if seen[c.Name] {
-			return sqlerr.At(sqlerr.DuplicateColumn, st.Off, "column %q specified more than once", c.Name).
+			return nil, nil, vo, sqlerr.At(sqlerr.DuplicateColumn, st.Off, "column %q specified more than once", c.Name).
 				WithHint("Give the columns distinct names with AS.")
 		}
 		seen[c.Name] = true
 	}
-	src := pipe.Source
 	obj := &catalog.Object{
-		ID: s.e.cat.NextID(), Kind: catalog.KindMaterializedView, Name: st.Name.Name(), Schema: schema,
-		SQL: st.Text, Deps: []uint32{src.ID},
+		ID: id, Kind: catalog.KindMaterializedView, Name: st.Name.Name(), Schema: schema,
+		SQL: st.Text, Deps: []uint32{pipe.Source.ID},
 		View: &catalog.ViewDef{Query: st.Query, QueryText: st.QueryText, Emit: st.Emit, Options: options(st.With), Key: pipe.Key, AppendOnly: pipe.AppendOnly},
 	}
-	j, err := s.e.newJob(obj, pipe)
-	if err != nil {
+	return obj, pipe, vo, nil
+}
+
+// addView registers a view (and its late-row table) and starts its job.
+func (e *Engine) addView(obj *catalog.Object, j *job, vo viewOptions) error {
+	if err := e.cat.Add(obj); err != nil {
+		_ = j.conn.Close()
 		return err
 	}
-	if err := s.e.cat.Add(obj); err != nil {
-		return err
+	if vo.keepLate {
+		if err := e.cat.Add(lateRelation(obj, j.source)); err != nil {
+			return err
+		}
 	}
-	s.e.views.Store(obj.ID, j.store)
-	s.e.jobs[obj.ID] = j
-	j.start(s.e.ctx, connectors.Start{})
+	e.views.Store(obj.ID, j.store)
+	e.jobs[obj.ID] = j
+	j.start(e.ctx)
 	return nil
 }
 
 // newJob builds the job that maintains a view (not started).
-func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline) (*job, error) {
+func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOptions) (*job, error) {
 	src := pipe.Source
 	factory, ok := e.opts.Connectors.Source(src.Source.Connector)
 	if !ok {
@@ -207,10 +317,30 @@ func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline) (*job, err
 		view: obj, source: src, pipe: pipe, conn: conn,
 		store: view.NewStore(obj.Schema, pipe.Key),
 		idle:  e.opts.IdleTimeout, now: e.opts.Now, log: e.log,
+		fctx:     &functions.Context{},
+		barriers: make(chan *barrier, 1),
+		offsets:  connectors.Offsets{},
 	}
+	j.stats.offsets, j.stats.highs = connectors.Offsets{}, map[int32]int64{}
+	j.stats.watermark.Store(noWatermark)
+	if vo.retention > 0 && pipe.Time >= 0 {
+		r := view.Retention{Keep: vo.retention.Microseconds(), Plus: pipe.Plus}
+		if len(pipe.Key) > 0 {
+			r.KeyCol = 0
+		} else {
+			r.Col = pipe.Time
+		}
+		j.store.SetRetention(r)
+	}
+	if vo.keepLate {
+		j.late = newLateRows(src.Schema, func() int64 { return j.stats.watermark.Load() })
+		for _, wa := range pipe.Windows {
+			wa.LateSink = j.late.sink
+		}
+	}
+	j.chain = ops.NewChain(j.fctx, j.store.Apply, pipe.Ops...)
 	if src.Source.Watermark != nil {
-		b := newBinderFor(e)
-		x, err := b.BindScalar(src.Source.Watermark, src.Name, src.Schema)
+		x, err := newBinderFor(e).BindScalar(src.Source.Watermark, src.Name, src.Schema)
 		if err != nil {
 			_ = conn.Close()
 			return nil, err
@@ -273,17 +403,30 @@ func (s *Session) drop(st *ast.Drop, w ResultWriter) error {
 		all = append(all, o)
 	}
 	for _, o := range all {
-		s.e.dropLocked(o)
+		if err := s.e.dropLocked(o); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// dropLocked stops an object's job and removes it. e.mu is held.
-func (e *Engine) dropLocked(o *catalog.Object) {
+// dropLocked stops an object's job and removes it, with what it owns,
+// durably. e.mu is held.
+func (e *Engine) dropLocked(o *catalog.Object) error {
+	if _, ok := e.cat.ByID(o.ID); !ok {
+		return nil // dropped already (through two targets)
+	}
 	if j, ok := e.jobs[o.ID]; ok {
 		j.stop()
 		delete(e.jobs, o.ID)
 	}
+	if err := e.db.DropObject(o.ID); err != nil {
+		return sqlerr.Wrap(err, sqlerr.IOError, "drop %s", o.Name)
+	}
 	e.views.Delete(o.ID)
+	for _, owned := range e.cat.Owned(o.ID) {
+		e.cat.Remove(owned.ID)
+	}
 	e.cat.Remove(o.ID)
+	return nil
 }

@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/tocsin-db/tocsin/connectors"
+	"github.com/tocsin-db/tocsin/engine/durable"
 	"github.com/tocsin-db/tocsin/engine/view"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/catalog"
@@ -32,6 +36,16 @@ type Options struct {
 	Now func() time.Time
 	// ServerVersion is reported by version() and SHOW server_version.
 	ServerVersion string
+	// DataDir holds the catalog and checkpoints; empty keeps them in
+	// memory (nothing survives a restart).
+	DataDir string
+	// CheckpointInterval is the time between checkpoints (default 1 s);
+	// a negative value disables periodic checkpoints.
+	CheckpointInterval time.Duration
+	// DefaultRetention is how long a windowed view keeps rows behind the
+	// watermark when it does not set WITH (retention = ...) (default
+	// 24 hours).
+	DefaultRetention time.Duration
 }
 
 // Engine is a running Tocsin database.
@@ -43,14 +57,43 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu   sync.Mutex // serialises DDL
+	mu   sync.Mutex // serialises DDL and checkpoints
 	jobs map[uint32]*job
 	// views maps a view's ID to its store, read by queries.
 	views sync.Map
+
+	db       *durable.DB
+	ckpt     checkpointState
+	loopStop chan struct{}
+	loopEnd  chan struct{}
 }
 
-// New returns an engine with an empty catalog.
-func New(opts Options) *Engine {
+// Open starts an engine: it opens the data directory, re-creates every
+// object of the stored catalog, restores each view from the last
+// checkpoint, restarts its dataflow from the checkpointed offsets, and
+// starts taking checkpoints.
+func Open(opts Options) (*Engine, error) {
+	e := newEngine(opts)
+	dir := ""
+	if opts.DataDir != "" {
+		dir = filepath.Join(opts.DataDir, "state")
+	}
+	db, err := durable.Open(dir, e.log)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	if err := e.recover(); err != nil {
+		e.cancel()
+		_ = db.Close()
+		return nil, fmt.Errorf("recover from %s: %w", opts.DataDir, err)
+	}
+	e.loopStop, e.loopEnd = make(chan struct{}), make(chan struct{})
+	go e.checkpointLoop()
+	return e, nil
+}
+
+func newEngine(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -69,12 +112,27 @@ func New(opts Options) *Engine {
 	if opts.ServerVersion == "" {
 		opts.ServerVersion = "15.18 (Tocsin)"
 	}
+	if opts.CheckpointInterval == 0 {
+		opts.CheckpointInterval = time.Second
+	}
+	if opts.DefaultRetention == 0 {
+		opts.DefaultRetention = 24 * time.Hour
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}}
+	e := &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}}
+	e.addSystemRelations()
+	return e
 }
 
-// Close stops every job.
+// Close takes a final checkpoint, stops every job and closes the data
+// directory.
 func (e *Engine) Close() error {
+	if e.loopStop != nil {
+		close(e.loopStop)
+		<-e.loopEnd
+		e.loopStop = nil
+	}
+	err := e.Checkpoint()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for id, j := range e.jobs {
@@ -82,7 +140,11 @@ func (e *Engine) Close() error {
 		delete(e.jobs, id)
 	}
 	e.cancel()
-	return nil
+	if e.db != nil {
+		err = errors.Join(err, e.db.Close())
+		e.db = nil
+	}
+	return err
 }
 
 // Catalog returns the engine's catalog (read-only use).

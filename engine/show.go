@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/tocsin-db/tocsin/connectors"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/catalog"
@@ -102,52 +103,81 @@ func (s *Session) show(st *ast.Show, w ResultWriter) error {
 	return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "this SHOW is not supported yet")
 }
 
-// sourceStats adds up the readers of one source.
+// sourceStats adds up the readers of one source: records and malformed
+// records are the furthest reader's (every reader sees the same input),
+// late rows are summed over views (lateness depends on each view's
+// windows), offsets are the slowest reader's (what lag is measured
+// against), and the watermark is the lowest.
 type sourceStats struct {
-	records, rows, malformed, late, lag int64
-	wm                                  int64
-	hasWM                               bool
+	records, rows, malformed, late int64
+	wm                             int64
+	hasWM                          bool
+	offsets                        connectors.Offsets
+	highs                          map[int32]int64
+	readers                        int
 }
 
 func (e *Engine) statsOf(src uint32) sourceStats {
-	var st sourceStats
+	st := sourceStats{highs: map[int32]int64{}}
 	for _, j := range e.jobs {
 		if j.source.ID != src {
 			continue
 		}
+		st.readers++
 		st.records = max(st.records, j.stats.records.Load())
 		st.rows = max(st.rows, j.stats.rows.Load())
 		st.malformed = max(st.malformed, j.stats.malformed.Load())
 		st.late += j.stats.late.Load()
-		st.lag = max(st.lag, j.stats.lag.Load())
 		if wm, ok := watermarkTime(j.stats.watermark.Load()); ok && (!st.hasWM || wm < st.wm) {
 			st.wm, st.hasWM = wm, true
 		}
+		offs, highs := j.stats.progress()
+		if st.offsets == nil {
+			st.offsets = offs
+		} else {
+			for p, o := range offs {
+				if cur, ok := st.offsets[p]; !ok || o < cur {
+					st.offsets[p] = o
+				}
+			}
+		}
+		for p, h := range highs {
+			st.highs[p] = max(st.highs[p], h)
+		}
 	}
 	return st
+}
+
+// watermarkTime reports a watermark, or false before the first one.
+func watermarkTime(wm int64) (int64, bool) {
+	return wm, wm != noWatermark
 }
 
 func (s *Session) showSources(w ResultWriter) error {
 	t := newTable(
 		col("name", types.TextType), col("connector", types.TextType), col("topic", types.TextType),
 		col("format", types.TextType), col("watermark", types.TimestampType),
-		col("records", types.Int64Type), col("accepted", types.Int64Type), col("malformed", types.Int64Type),
-		col("late", types.Int64Type), col("lag", types.Int64Type), col("readers", types.Int64Type),
+		col("records", types.Int64Type), col("accepted", types.Int64Type), col("dead_letters", types.Int64Type),
+		col("late", types.Int64Type), col("offsets", types.TextType), col("lag", types.Int64Type), col("readers", types.Int64Type),
 	)
 	s.e.mu.Lock()
 	defer s.e.mu.Unlock()
 	for _, o := range s.e.cat.List(catalog.KindSource) {
 		st := s.e.statsOf(o.ID)
-		readers := 0
-		for _, j := range s.e.jobs {
-			if j.source.ID == o.ID {
-				readers++
+		var lag int64
+		for p, h := range st.highs {
+			if off, ok := st.offsets[p]; ok && h > off {
+				lag += h - off
 			}
+		}
+		offsets := types.NullDatum(types.TextType)
+		if len(st.offsets) > 0 {
+			offsets = text(st.offsets.String())
 		}
 		format := strings.ToUpper(o.Source.Format + " " + o.Source.Encode)
 		t.add(text(o.Name), text(o.Source.Connector), text(o.Source.Options["topic"]), text(strings.TrimSpace(format)),
 			nullable(types.IntDatum(types.TimestampType, st.wm), st.hasWM),
-			i64(st.records), i64(st.rows), i64(st.malformed), i64(st.late), i64(st.lag), i64(int64(readers)))
+			i64(st.records), i64(st.rows-st.late), i64(st.malformed), i64(st.late), offsets, i64(lag), i64(int64(st.readers)))
 	}
 	return t.write(w, "")
 }

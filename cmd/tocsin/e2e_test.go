@@ -245,7 +245,7 @@ func showSource(ctx context.Context, conn *pgx.Conn, name string) (sourceCounts,
 			m[f.Name] = vals[i]
 		}
 		if m["name"] == name {
-			return sourceCounts{m["records"].(int64), m["accepted"].(int64), m["malformed"].(int64), m["late"].(int64)}, nil
+			return sourceCounts{m["records"].(int64), m["accepted"].(int64), m["dead_letters"].(int64), m["late"].(int64)}, nil
 		}
 	}
 	return sourceCounts{}, fmt.Errorf("source %s not in SHOW SOURCES", name)

@@ -27,11 +27,12 @@ func main() {
 
 // serverFlags are the flags shared by serve and playground.
 type serverFlags struct {
-	dataDir     string
-	pgAddr      string
-	idleTimeout time.Duration
-	logLevel    string
-	logFormat   string
+	dataDir            string
+	pgAddr             string
+	idleTimeout        time.Duration
+	checkpointInterval time.Duration
+	logLevel           string
+	logFormat          string
 }
 
 func (f *serverFlags) register(cmd *cobra.Command, defaultDataDir string) {
@@ -39,6 +40,7 @@ func (f *serverFlags) register(cmd *cobra.Command, defaultDataDir string) {
 	fl.StringVar(&f.dataDir, "data-dir", defaultDataDir, "directory for Tocsin's durable state (created if missing)")
 	fl.StringVar(&f.pgAddr, "pg-addr", "127.0.0.1:4566", "address of the Postgres wire protocol listener (psql -h HOST -p PORT)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", 30*time.Second, "a source partition without data for this long stops holding the watermark back")
+	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", time.Second, "time between checkpoints of every view's state and offsets (0 disables them)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 }
@@ -72,7 +74,7 @@ Postgres driver or BI tool).
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newPlaygroundCmd())
+	root.AddCommand(newServeCmd(), newPlaygroundCmd(), newBrokerCmd())
 	// `tocsin --help` documents every flag of every command, not only the
 	// root's.
 	defaultHelp := root.HelpFunc()

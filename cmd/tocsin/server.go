@@ -45,13 +45,22 @@ func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server,
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	eng := engine.New(engine.Options{
-		Functions:     builtins(),
-		Connectors:    connectorRegistry(log),
-		Logger:        log,
-		IdleTimeout:   f.idleTimeout,
-		ServerVersion: pgwire.DefaultServerVersion,
+	interval := f.checkpointInterval
+	if interval == 0 {
+		interval = -1 // the engine reads a negative interval as "off"
+	}
+	eng, err := engine.Open(engine.Options{
+		Functions:          builtins(),
+		Connectors:         connectorRegistry(log),
+		Logger:             log,
+		IdleTimeout:        f.idleTimeout,
+		ServerVersion:      pgwire.DefaultServerVersion,
+		DataDir:            f.dataDir,
+		CheckpointInterval: interval,
 	})
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", f.pgAddr)
 	if err != nil {
 		_ = eng.Close()

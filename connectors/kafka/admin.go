@@ -109,3 +109,32 @@ func partitionEnd(ctx context.Context, dialer *kafkago.Dialer, p kafkago.Partiti
 	}
 	return conn.ReadLastOffset()
 }
+
+// CommittedOffsets returns the offsets group has committed for topic
+// (partitions without a commit are absent).
+func CommittedOffsets(ctx context.Context, brokers []string, group, topic string) (map[int32]int64, error) {
+	client, done := adminClient(brokers, topic)
+	defer done()
+	parts, err := topicPartitions(ctx, client, topic)
+	if err != nil {
+		return nil, fmt.Errorf("committed offsets of %q: %w", group, err)
+	}
+	ids := make([]int, len(parts))
+	for i, p := range parts {
+		ids[i] = p.ID
+	}
+	resp, err := client.OffsetFetch(ctx, &kafkago.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: ids}})
+	if err != nil {
+		return nil, fmt.Errorf("committed offsets of %q: %w", group, err)
+	}
+	if resp.Error != nil {
+		return nil, fmt.Errorf("committed offsets of %q: %w", group, resp.Error)
+	}
+	out := map[int32]int64{}
+	for _, p := range resp.Topics[topic] {
+		if p.Error == nil && p.CommittedOffset >= 0 {
+			out[int32(p.Partition)] = p.CommittedOffset
+		}
+	}
+	return out, nil
+}

@@ -265,7 +265,9 @@ func (r *partitionReader) decode(b *connectors.Batch, msg *kafkago.Message) {
 			cls, text = de.Class, de.Msg
 		}
 		r.reject(b, msg, cls, text)
+		return
 	}
+	b.Offsets = append(b.Offsets, msg.Offset)
 }
 
 func (r *partitionReader) reject(b *connectors.Batch, msg *kafkago.Message, cls connectors.ErrorClass, text string) {

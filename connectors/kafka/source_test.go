@@ -98,6 +98,9 @@ func TestSourceCoversEveryOffset(t *testing.T) {
 				if row >= ids.Len() || ids.Value(row) != int64(b.Partition)*1_000_000+int64(i) || names.Value(row) != fmt.Sprintf("n%d", i) {
 					t.Fatalf("partition %d offset %d: row %d mismatch", b.Partition, off, row)
 				}
+				if b.Offsets[row] != off {
+					t.Fatalf("partition %d: row %d has offset %d, want %d", b.Partition, row, b.Offsets[row], off)
+				}
 				row++
 				continue
 			}
@@ -117,7 +120,7 @@ func TestSourceCoversEveryOffset(t *testing.T) {
 				t.Fatalf("reject raw %q truncated %v", r.Raw, r.Truncated)
 			}
 		}
-		if row != int(b.Rec.NumRows()) || rej != len(b.Rejects) {
+		if row != int(b.Rec.NumRows()) || rej != len(b.Rejects) || len(b.Offsets) != row {
 			t.Fatalf("batch has %d rows %d rejects, covered %d and %d", b.Rec.NumRows(), len(b.Rejects), row, rej)
 		}
 		if b.Bytes != bytes {

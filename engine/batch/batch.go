@@ -11,10 +11,19 @@ import (
 )
 
 // Chunk is a batch of rows in flight. Signs is nil when every row is an
-// insert; otherwise it has one entry (+1 or -1) per row.
+// insert; otherwise it has one entry (+1 or -1) per row. Origin, when
+// set, says where each row came from in the source (operators that
+// reorder or drop rows leave it nil).
 type Chunk struct {
-	Rec   arrow.RecordBatch
-	Signs []int8
+	Rec    arrow.RecordBatch
+	Signs  []int8
+	Origin *Origin
+}
+
+// Origin locates a source batch's rows: their partition and offsets.
+type Origin struct {
+	Partition int32
+	Offsets   []int64
 }
 
 // Len returns the number of rows.

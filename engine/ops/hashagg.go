@@ -10,17 +10,18 @@ import (
 
 	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/rowcodec"
-	"github.com/tocsin-db/tocsin/engine/state"
 	"github.com/tocsin-db/tocsin/engine/window"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/functions/vec"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
-// AggSpec is one aggregate of a HashAgg: its state and the input columns
-// of its arguments and FILTER (-1 for none).
+// AggSpec is one aggregate of a HashAgg: its state, a constructor for a
+// fresh empty state (used to compact group ids), and the input columns of
+// its arguments and FILTER (-1 for none).
 type AggSpec struct {
 	State  functions.GroupState
+	New    func() (functions.GroupState, error)
 	Args   []int
 	Filter int
 }
@@ -75,6 +76,12 @@ type HashAgg struct {
 	wm   int64
 	late int64
 
+	// Checkpoint bookkeeping: groups changed and keys removed since the
+	// last Checkpoint.
+	dirty   []uint32
+	isDirty []bool
+	deleted []string
+
 	rowBufs [][]byte
 	gids    []uint32
 	fgids   []uint32
@@ -105,6 +112,7 @@ func (h *HashAgg) reset() {
 	}
 	h.groups = map[string]uint32{}
 	h.keys, h.ends, h.rowCount, h.live, h.mark, h.free = nil, nil, nil, nil, nil, nil
+	h.dirty, h.isDirty, h.deleted = nil, nil, nil
 	h.byEnd = map[int64][]uint32{}
 	h.endHeap = nil
 	h.capacity = 0
@@ -129,6 +137,7 @@ func (h *HashAgg) alloc(key []byte, end int64) uint32 {
 		h.rowCount = append(h.rowCount, 0)
 		h.live = append(h.live, false)
 		h.mark = append(h.mark, false)
+		h.isDirty = append(h.isDirty, false)
 		if len(h.keys) > h.capacity {
 			h.capacity = max(16, 2*h.capacity)
 			for _, a := range h.cfg.Aggs {
@@ -148,7 +157,16 @@ func (h *HashAgg) alloc(key []byte, end int64) uint32 {
 	return id
 }
 
+func (h *HashAgg) markDirty(id uint32) {
+	if !h.isDirty[id] {
+		h.isDirty[id] = true
+		h.dirty = append(h.dirty, id)
+	}
+}
+
 func (h *HashAgg) release(id uint32) {
+	h.deleted = append(h.deleted, h.keys[id])
+	h.isDirty[id] = false
 	delete(h.groups, h.keys[id])
 	h.keys[id], h.live[id], h.rowCount[id] = "", false, 0
 	for _, a := range h.cfg.Aggs {
@@ -210,6 +228,7 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 		if !h.mark[id] {
 			h.mark[id] = true
 			h.touched = append(h.touched, id)
+			h.markDirty(id)
 		}
 	}
 	for _, a := range h.cfg.Aggs {
@@ -345,63 +364,10 @@ func (h *HashAgg) Watermark(_ *functions.Context, wm int64, emit Emit) error {
 	for _, id := range closed {
 		h.release(id)
 	}
+	if err == nil {
+		err = h.maybeCompact()
+	}
 	return err
-}
-
-const hashAggVersion = 1
-
-// Snapshot implements state.Snapshotter.
-func (h *HashAgg) Snapshot(dst []byte) ([]byte, error) {
-	w := state.Writer{Buf: append(dst, hashAggVersion)}
-	w.Varint(h.wm)
-	w.Varint(h.late)
-	w.Uvarint(uint64(len(h.groups)))
-	var buf []byte
-	for id, k := range h.keys {
-		if !h.live[id] {
-			continue
-		}
-		w.Bytes([]byte(k))
-		w.Varint(h.ends[id])
-		w.Varint(h.rowCount[id])
-		for _, a := range h.cfg.Aggs {
-			buf = a.State.MarshalGroup(buf[:0], uint32(id))
-			w.Bytes(buf)
-		}
-	}
-	return w.Buf, nil
-}
-
-// Restore implements state.Snapshotter.
-func (h *HashAgg) Restore(src []byte) error {
-	if len(src) == 0 || src[0] != hashAggVersion {
-		return fmt.Errorf("hash aggregate: unknown snapshot version")
-	}
-	h.reset()
-	r := state.Reader{Buf: src[1:]}
-	h.wm = r.Varint()
-	h.late = r.Varint()
-	n := r.Uvarint()
-	for i := uint64(0); i < n && r.Err == nil; i++ {
-		key := r.Bytes()
-		end := r.Varint()
-		rows := r.Varint()
-		if r.Err != nil {
-			break
-		}
-		id := h.alloc(key, end)
-		h.rowCount[id] = rows
-		for _, a := range h.cfg.Aggs {
-			b := r.Bytes()
-			if r.Err != nil {
-				break
-			}
-			if rest, err := a.State.UnmarshalGroup(id, b); err != nil || len(rest) != 0 {
-				return fmt.Errorf("hash aggregate: restore group: %w", state.ErrCorrupt)
-			}
-		}
-	}
-	return r.Err
 }
 
 // endHeap is a min-heap of window ends.

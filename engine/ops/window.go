@@ -1,10 +1,13 @@
 package ops
 
 import (
+	"fmt"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/engine/state"
 	"github.com/tocsin-db/tocsin/engine/window"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/functions/vec"
@@ -16,13 +19,24 @@ import (
 // repeats the row once per window it falls in. Rows with a NULL time
 // belong to no window and are dropped (sources reject them earlier when
 // the column carries the watermark).
+//
+// It is also where lateness is decided, because it sees the source's
+// rows unchanged: a window whose end is at or before the watermark is
+// closed, and a row whose windows are all closed is late. Late rows are
+// counted and, if a LateSink is set, handed to it with their origin.
+// (A hopping row with only some windows closed goes to the open ones.)
 type WindowAssign struct {
-	stateless
 	timeCol             int
 	size, slide, offset int64
 	schema              *arrow.Schema
 	idx                 []int32
 	starts              []int64
+	lateIdx             []int32
+
+	wm   int64
+	late int64
+	// LateSink, if set, receives the late rows of each chunk.
+	LateSink func(c batch.Chunk, rows []int32) error
 }
 
 var _ Operator = (*WindowAssign)(nil)
@@ -30,7 +44,16 @@ var _ Operator = (*WindowAssign)(nil)
 // NewWindowAssign returns the operator; slide == size for a tumbling
 // window. out is the input schema plus window_start, window_end.
 func NewWindowAssign(timeCol int, size, slide, offset int64, out types.Schema) *WindowAssign {
-	return &WindowAssign{timeCol: timeCol, size: size, slide: slide, offset: offset, schema: out.Arrow()}
+	return &WindowAssign{timeCol: timeCol, size: size, slide: slide, offset: offset, schema: out.Arrow(), wm: window.NoWatermark}
+}
+
+// Late returns the number of late rows dropped.
+func (w *WindowAssign) Late() int64 { return w.late }
+
+// Watermark implements Operator: it moves the lateness threshold.
+func (w *WindowAssign) Watermark(_ *functions.Context, wm int64, _ Emit) error {
+	w.wm = max(w.wm, wm)
+	return nil
 }
 
 // Push implements Operator.
@@ -38,21 +61,44 @@ func (w *WindowAssign) Push(_ *functions.Context, c batch.Chunk, emit Emit) erro
 	ts := c.Rec.Column(w.timeCol)
 	vals := vec.Values[int64](ts)
 	n := len(vals)
-	w.idx, w.starts = w.idx[:0], w.starts[:0]
+	w.idx, w.starts, w.lateIdx = w.idx[:0], w.starts[:0], w.lateIdx[:0]
 	repeat := w.size / w.slide
 	for i := 0; i < n; i++ {
 		if ts.IsNull(i) {
 			continue
 		}
 		if repeat == 1 {
-			w.starts = append(w.starts, window.TumbleStart(vals[i], w.size, w.offset))
+			start := window.TumbleStart(vals[i], w.size, w.offset)
+			if start+w.size <= w.wm && (c.Signs == nil || c.Signs[i] > 0) {
+				w.lateIdx = append(w.lateIdx, int32(i))
+				continue
+			}
+			w.starts = append(w.starts, start)
 			w.idx = append(w.idx, int32(i))
 			continue
 		}
 		before := len(w.starts)
 		w.starts = window.HopStarts(w.starts, vals[i], w.slide, w.size, w.offset)
+		kept := before
 		for k := before; k < len(w.starts); k++ {
+			if w.starts[k]+w.size <= w.wm && (c.Signs == nil || c.Signs[i] > 0) {
+				continue
+			}
+			w.starts[kept] = w.starts[k]
+			kept++
 			w.idx = append(w.idx, int32(i))
+		}
+		w.starts = w.starts[:kept]
+		if kept == before {
+			w.lateIdx = append(w.lateIdx, int32(i))
+		}
+	}
+	if len(w.lateIdx) > 0 {
+		w.late += int64(len(w.lateIdx))
+		if w.LateSink != nil {
+			if err := w.LateSink(c, w.lateIdx); err != nil {
+				return err
+			}
 		}
 	}
 	rec, signs := c.Rec, c.Signs
@@ -72,4 +118,26 @@ func (w *WindowAssign) Push(_ *functions.Context, c batch.Chunk, emit Emit) erro
 	cols = append(cols, rec.Columns()...)
 	cols = append(cols, vec.NewFixed(dt, starts, nil, 0), vec.NewFixed(dt, ends, nil, 0))
 	return emit(batch.Chunk{Rec: array.NewRecordBatch(w.schema, cols, int64(m)), Signs: signs})
+}
+
+const windowAssignVersion = 1
+
+// Snapshot implements state.Snapshotter: the lateness threshold and the
+// late count.
+func (w *WindowAssign) Snapshot(dst []byte) ([]byte, error) {
+	sw := state.Writer{Buf: append(dst, windowAssignVersion)}
+	sw.Varint(w.wm)
+	sw.Varint(w.late)
+	return sw.Buf, nil
+}
+
+// Restore implements state.Snapshotter.
+func (w *WindowAssign) Restore(src []byte) error {
+	if len(src) == 0 || src[0] != windowAssignVersion {
+		return fmt.Errorf("window assignment: unknown state version")
+	}
+	r := state.Reader{Buf: src[1:]}
+	w.wm = r.Varint()
+	w.late = r.Varint()
+	return r.Err
 }

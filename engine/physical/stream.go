@@ -3,6 +3,7 @@ package physical
 import (
 	"github.com/tocsin-db/tocsin/engine/expr"
 	"github.com/tocsin-db/tocsin/engine/ops"
+	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/catalog"
 	"github.com/tocsin-db/tocsin/sql/plan"
@@ -27,12 +28,24 @@ type Pipeline struct {
 	Aggs []*ops.HashAgg
 	// Windowed is true when the pipeline closes windows on watermarks.
 	Windowed bool
+	// Time locates the output column that carries event time, for
+	// retention: for a keyed view it is Key[0] (BuildStream puts a window
+	// bound first in the key), and Plus turns its value into the time a
+	// row is final (the window size for window_start). Time is -1 when
+	// the view has no event-time column.
+	Time int
+	Plus int64
+	// Windows are the pipeline's window assigners (for late counts and
+	// the late-row side output).
+	Windows []*ops.WindowAssign
 }
 
 // colInfo is what lineage knows about one column.
 type colInfo struct {
 	// bound is set for window_start / window_end columns.
 	bound *windowBound
+	// eventTime is set for the source's watermarked column.
+	eventTime bool
 }
 
 type windowBound struct {
@@ -58,12 +71,34 @@ func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
 	}
 	p := b.p
 	p.Out = n.Schema()
+	p.Time = -1
 	switch {
 	case b.agg:
 		p.Key = b.aggKeys
 		p.AppendOnly = emit == ast.EmitOnWindowClose
+		// A window bound goes first in the key, so the rows of old
+		// windows form a prefix of the view's ordered store.
+		for i, k := range p.Key {
+			if bd := b.cols[k].bound; bd != nil {
+				p.Key[0], p.Key[i] = p.Key[i], p.Key[0]
+				p.Time, p.Plus = k, bd.size
+				if bd.isEnd {
+					p.Plus = 0
+				}
+				break
+			}
+		}
 	default:
 		p.AppendOnly = true
+		for i, c := range b.cols {
+			if c.eventTime || c.bound != nil {
+				p.Time = i
+				if c.bound != nil && !c.bound.isEnd {
+					p.Plus = c.bound.size
+				}
+				break
+			}
+		}
 	}
 	if emit == ast.EmitOnWindowClose && len(p.Aggs) == 0 {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE requires a windowed aggregation (GROUP BY window_start or window_end of a TUMBLE or HOP)")
@@ -77,13 +112,19 @@ func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 		if n.Rel.Kind != catalog.KindSource {
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view over %s %q is not supported yet", n.Rel.Kind, n.Rel.Name)
 		}
-		return &built{p: &Pipeline{Source: n.Rel}, cols: make([]colInfo, len(n.Rel.Schema))}, nil
+		cols := make([]colInfo, len(n.Rel.Schema))
+		if src := n.Rel.Source; src != nil && src.EventTime >= 0 {
+			cols[src.EventTime].eventTime = true
+		}
+		return &built{p: &Pipeline{Source: n.Rel}, cols: cols}, nil
 	case *plan.WindowTVF:
 		in, err := lower(n.Input, emit)
 		if err != nil {
 			return nil, err
 		}
-		in.p.Ops = append(in.p.Ops, ops.NewWindowAssign(n.TimeCol, n.Size, n.Slide, n.Offset, n.Schema()))
+		wa := ops.NewWindowAssign(n.TimeCol, n.Size, n.Slide, n.Offset, n.Schema())
+		in.p.Ops = append(in.p.Ops, wa)
+		in.p.Windows = append(in.p.Windows, wa)
 		in.cols = append(in.cols,
 			colInfo{bound: &windowBound{size: n.Size}},
 			colInfo{bound: &windowBound{isEnd: true, size: n.Size}})
@@ -167,11 +208,11 @@ func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE requires GROUP BY window_start or window_end of a TUMBLE or HOP window")
 	}
 	for _, a := range n.Aggs {
-		st, err := a.Fn.New(a.ArgTypes, false)
+		spec, err := AggSpec(a)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Aggs = append(cfg.Aggs, ops.AggSpec{State: st, Args: a.Args, Filter: a.Filter})
+		cfg.Aggs = append(cfg.Aggs, spec)
 	}
 	h := ops.NewHashAgg(cfg)
 	in.p.Ops = append(in.p.Ops, h)
@@ -185,4 +226,14 @@ func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
 	}
 	in.cols, in.aggKeys, in.agg = out, keys, true
 	return in, nil
+}
+
+// AggSpec builds an aggregate's state and its constructor.
+func AggSpec(a plan.AggCall) (ops.AggSpec, error) {
+	mk := func() (functions.GroupState, error) { return a.Fn.New(a.ArgTypes, false) }
+	st, err := mk()
+	if err != nil {
+		return ops.AggSpec{}, err
+	}
+	return ops.AggSpec{State: st, New: mk, Args: a.Args, Filter: a.Filter}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/expr"
 	"github.com/tocsin-db/tocsin/engine/ops"
+	"github.com/tocsin-db/tocsin/engine/physical"
 	"github.com/tocsin-db/tocsin/engine/rowcodec"
 	"github.com/tocsin-db/tocsin/engine/view"
 	"github.com/tocsin-db/tocsin/functions"
@@ -20,9 +21,11 @@ import (
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
-// Snapshots gives the runner a view's current contents.
+// Snapshots gives the runner a view's current contents and a system
+// relation's rows.
 type Snapshots interface {
 	ViewSnapshot(obj *catalog.Object) (*view.Snapshot, error)
+	SystemRows(obj *catalog.Object) ([]arrow.RecordBatch, error)
 }
 
 // Runner executes plans.
@@ -57,8 +60,11 @@ func (r *Runner) Run(n plan.Node) ([]arrow.RecordBatch, error) {
 }
 
 func (r *Runner) scan(n *plan.Scan) ([]arrow.RecordBatch, error) {
-	if n.Rel.Kind == catalog.KindSource {
+	switch n.Rel.Kind {
+	case catalog.KindSource:
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "cannot SELECT from source %q; create a materialized view over it and query the view", n.Rel.Name)
+	case catalog.KindSystem:
+		return r.Snap.SystemRows(n.Rel)
 	}
 	snap, err := r.Snap.ViewSnapshot(n.Rel)
 	if err != nil {
@@ -131,11 +137,11 @@ func (r *Runner) aggregate(n *plan.Aggregate) ([]arrow.RecordBatch, error) {
 	}
 	cfg := ops.HashAggConfig{Input: n.Input.Schema(), Keys: n.Keys, Out: n.Schema(), EmitOnClose: true}
 	for _, a := range n.Aggs {
-		st, err := a.Fn.New(a.ArgTypes, false)
+		spec, err := physical.AggSpec(a)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Aggs = append(cfg.Aggs, ops.AggSpec{State: st, Args: a.Args, Filter: a.Filter})
+		cfg.Aggs = append(cfg.Aggs, spec)
 	}
 	h := ops.NewHashAgg(cfg)
 	for _, rec := range in {

@@ -3,6 +3,7 @@ package view
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -33,7 +34,27 @@ type Store struct {
 	snap   atomic.Pointer[Snapshot]
 	nextID uint64
 
+	// dirty holds the keys changed since the last Checkpoint.
+	dirty map[string]struct{}
+	// retention, when set, expires rows by event time (see SetRetention).
+	retention *Retention
+
 	keyBufs, rowBufs [][]byte
+}
+
+// Retention expires rows whose time has fallen too far behind the
+// watermark. The time of a row is the value of key column KeyCol plus
+// Plus (for a window_start key, Plus is the window size, so the time is
+// the window's end); a row expires once time <= watermark - Keep.
+// KeyCol must be the first key column, so expired rows form a prefix of
+// the store. For a keyless (append-only) store, Col is a column of the
+// row instead and rows are expired from the oldest insertion while they
+// are due, so a row that arrived out of order may outlive Keep a little.
+type Retention struct {
+	Keep   int64
+	KeyCol int
+	Col    int
+	Plus   int64
 }
 
 var _ state.Snapshotter = (*Store)(nil)
@@ -52,10 +73,14 @@ func NewStore(schema types.Schema, key []int) *Store {
 		keyEnc: rowcodec.NewEncoder(schema, key),
 		rowEnc: rowcodec.NewEncoder(schema, all),
 		tree:   btree.NewBTreeGOptions(less, btree.Options{NoLocks: true}),
+		dirty:  map[string]struct{}{},
 	}
 	s.Publish()
 	return s
 }
+
+// SetRetention makes the store expire old rows as the watermark moves.
+func (s *Store) SetRetention(r Retention) { s.retention = &r }
 
 // Apply applies a chunk of changes: with a key, +1 rows are upserts and
 // -1 rows delete the row with that key; without a key every +1 row is
@@ -78,16 +103,76 @@ func (s *Store) Apply(c batch.Chunk) error {
 			var k [8]byte
 			binary.BigEndian.PutUint64(k[:], s.nextID)
 			s.nextID++
-			s.tree.Set(entry{key: string(k[:]), row: string(s.rowBufs[i])})
+			s.set(string(k[:]), string(s.rowBufs[i]))
 			continue
 		}
 		if retract {
-			s.tree.Delete(entry{key: string(s.keyBufs[i])})
+			s.delete(string(s.keyBufs[i]))
 			continue
 		}
-		s.tree.Set(entry{key: string(s.keyBufs[i]), row: string(s.rowBufs[i])})
+		s.set(string(s.keyBufs[i]), string(s.rowBufs[i]))
 	}
 	return nil
+}
+
+func (s *Store) set(key, row string) {
+	s.tree.Set(entry{key: key, row: row})
+	s.dirty[key] = struct{}{}
+}
+
+func (s *Store) delete(key string) {
+	if _, ok := s.tree.Delete(entry{key: key}); ok {
+		s.dirty[key] = struct{}{}
+	}
+}
+
+// Expire deletes the rows that retention says are due at watermark wm,
+// and returns how many it deleted.
+func (s *Store) Expire(wm int64) (int, error) {
+	r := s.retention
+	if r == nil || wm == math.MinInt64 {
+		return 0, nil
+	}
+	threshold := wm - r.Keep
+	var due []string
+	var err error
+	s.tree.Scan(func(e entry) bool {
+		var t int64
+		var ok bool
+		if len(s.key) > 0 {
+			t, ok, err = firstInt(e.key)
+		} else {
+			t, ok, err = columnInt(e.row, s.types, r.Col)
+		}
+		if err != nil || !ok || t+r.Plus > threshold {
+			return false
+		}
+		due = append(due, e.key)
+		return true
+	})
+	for _, k := range due {
+		s.delete(k)
+	}
+	return len(due), err
+}
+
+// firstInt decodes the first value of an encoding as an integer; ok is
+// false for NULL.
+func firstInt(enc string) (int64, bool, error) {
+	ds, _, err := rowcodec.DecodeDatums([]byte(enc[:min(len(enc), 9)]), []types.Type{types.Int64Type})
+	if err != nil || ds[0].Null {
+		return 0, false, err
+	}
+	return ds[0].I, true, nil
+}
+
+// columnInt decodes column col of an encoded row as an integer.
+func columnInt(row string, ts []types.Type, col int) (int64, bool, error) {
+	ds, _, err := rowcodec.DecodeDatums([]byte(row), ts[:col+1])
+	if err != nil || ds[col].Null {
+		return 0, false, err
+	}
+	return ds[col].I, true, nil
 }
 
 func resize(bufs [][]byte, n int) [][]byte {
@@ -183,6 +268,63 @@ func (s *Store) Restore(src []byte) error {
 		return r.Err
 	}
 	s.tree = tree
+	s.Publish()
+	return nil
+}
+
+// A store's checkpointed state is one entry per row, key "r" + the row
+// key, and one entry "m" with the next row number.
+
+var _ state.Checkpointer = (*Store)(nil)
+
+// Checkpoint implements state.Checkpointer: the rows changed since the
+// previous checkpoint.
+func (s *Store) Checkpoint(sink state.Sink, full bool) error {
+	key := []byte{'r'}
+	if full {
+		s.tree.Scan(func(e entry) bool {
+			key = append(key[:1], e.key...)
+			sink.Put(key, []byte(e.row))
+			return true
+		})
+	} else {
+		for k := range s.dirty {
+			key = append(key[:1], k...)
+			if e, ok := s.tree.Get(entry{key: k}); ok {
+				sink.Put(key, []byte(e.row))
+			} else {
+				sink.Delete(key)
+			}
+		}
+	}
+	clear(s.dirty)
+	var w state.Writer
+	w.Uvarint(s.nextID)
+	sink.Put([]byte{'m'}, w.Buf)
+	return nil
+}
+
+// RestoreEntries implements state.Checkpointer.
+func (s *Store) RestoreEntries(e state.Entries) error {
+	tree := btree.NewBTreeGOptions(less, btree.Options{NoLocks: true})
+	var next uint64
+	err := e(func(key, value []byte) error {
+		switch {
+		case len(key) == 1 && key[0] == 'm':
+			r := state.Reader{Buf: value}
+			next = r.Uvarint()
+			return r.Err
+		case len(key) > 0 && key[0] == 'r':
+			tree.Set(entry{key: string(key[1:]), row: string(value)})
+			return nil
+		}
+		return fmt.Errorf("view store: unexpected state key %q", key)
+	})
+	if err != nil {
+		return err
+	}
+	s.tree, s.nextID = tree, next
+	clear(s.dirty)
 	s.Publish()
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/engine/state"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
@@ -124,4 +125,69 @@ func TestConcurrentReaders(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+func TestIncrementalCheckpoints(t *testing.T) {
+	s := NewStore(schema, []int{0})
+	stored := map[string][]byte{}
+	checkpoint := func() {
+		sink := state.NewMapSink()
+		if err := s.Checkpoint(sink, false); err != nil {
+			t.Fatal(err)
+		}
+		sink.Apply(stored)
+	}
+	_ = s.Apply(chunk([]string{"a", "b", "c"}, []int64{1, 2, 3}, nil))
+	checkpoint()
+	_ = s.Apply(chunk([]string{"b", "d", "a"}, []int64{20, 4, 0}, []int8{1, 1, -1}))
+	_ = s.Apply(chunk([]string{"a"}, []int64{7}, nil)) // deleted then re-added
+	checkpoint()
+	_ = s.Apply(chunk([]string{"c"}, []int64{0}, []int8{-1}))
+	checkpoint()
+	s.Publish()
+	want := contents(t, s.Read())
+	r := NewStore(schema, []int{0})
+	if err := r.RestoreEntries(state.MapEntries(stored)); err != nil {
+		t.Fatal(err)
+	}
+	if got := contents(t, r.Read()); got != want || want != "a=7 b=20 d=4 " {
+		t.Fatalf("restored %q, live %q", got, want)
+	}
+	// A checkpoint with nothing changed writes only the metadata.
+	sink := state.NewMapSink()
+	_ = r.Checkpoint(sink, false)
+	if len(sink.Puts) != 1 || len(sink.Deletes) != 0 {
+		t.Fatalf("idle checkpoint wrote %d puts, %d deletes", len(sink.Puts), len(sink.Deletes))
+	}
+}
+
+func TestRetentionExpiresOldWindows(t *testing.T) {
+	ws := types.Schema{{Name: "window_start", Type: types.TimestampType}, {Name: "k", Type: types.TextType}}
+	s := NewStore(ws, []int{0, 1})
+	const minute = int64(60_000_000)
+	s.SetRetention(Retention{Keep: 10 * minute, KeyCol: 0, Plus: minute})
+	var starts, keys []types.Datum
+	for w := int64(0); w < 30; w++ {
+		for _, k := range []string{"x", "y"} {
+			starts = append(starts, types.IntDatum(types.TimestampType, w*minute))
+			keys = append(keys, types.StringDatum(types.TextType, k))
+		}
+	}
+	rec := array.NewRecordBatch(ws.Arrow(), []arrow.Array{
+		functions.BuildArray(types.TimestampType, starts), functions.BuildArray(types.TextType, keys)}, int64(len(keys)))
+	_ = s.Apply(batch.Chunk{Rec: rec})
+	// At watermark 20 min, windows ending at or before 10 min expire:
+	// starts 0..9, two keys each.
+	n, err := s.Expire(20 * minute)
+	if err != nil || n != 20 || s.Len() != 40 {
+		t.Fatalf("expired %d (%v), %d left", n, err, s.Len())
+	}
+	if n, _ := s.Expire(20 * minute); n != 0 {
+		t.Fatalf("second expire at the same watermark removed %d", n)
+	}
+	sink := state.NewMapSink()
+	_ = s.Checkpoint(sink, false)
+	if len(sink.Puts) != 41 {
+		t.Fatalf("first checkpoint should write the 40 remaining rows and the metadata, wrote %d", len(sink.Puts))
+	}
 }

@@ -19,6 +19,9 @@ const (
 	KindTable
 	KindMaterializedView
 	KindSink
+	// KindSystem is a read-only relation the engine computes (dead
+	// letters, late rows, checkpoints, ...).
+	KindSystem
 )
 
 // String returns the SQL name of the kind.
@@ -32,6 +35,8 @@ func (k Kind) String() string {
 		return "materialized view"
 	case KindSink:
 		return "sink"
+	case KindSystem:
+		return "system table"
 	}
 	return "object"
 }
@@ -53,6 +58,12 @@ type Object struct {
 
 	Source *SourceDef
 	View   *ViewDef
+	// Owner is set on a system relation that belongs to another object
+	// (a source's dead-letter table): it is dropped with its owner and
+	// does not block the owner's DROP.
+	Owner uint32
+	// System names the engine's provider of a system relation's rows.
+	System string
 }
 
 // SourceDef describes a source.
@@ -173,6 +184,9 @@ func (c *Catalog) Dependents(id uint32) []*Object {
 			if seen[o.ID] {
 				continue
 			}
+			if o.Owner == id {
+				continue
+			}
 			for _, d := range o.Deps {
 				if d == id {
 					seen[o.ID] = true
@@ -217,5 +231,18 @@ func (c *Catalog) sortedLocked() []*Object {
 		out = append(out, o)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Owned returns the system relations owned by id.
+func (c *Catalog) Owned(id uint32) []*Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []*Object
+	for _, o := range c.sortedLocked() {
+		if o.Owner == id {
+			out = append(out, o)
+		}
+	}
 	return out
 }
