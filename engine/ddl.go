@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,7 +135,11 @@ func (e *Engine) defineSource(st *ast.CreateSource, id uint32) (*catalog.Object,
 		return nil, err
 	}
 	obj := &catalog.Object{ID: id, Kind: catalog.KindSource, Name: st.Name.Name(), Schema: schema, SQL: st.Text, Source: def}
-	src, err := factory(sourceSpec(obj, ""))
+	spec, err := sourceSpec(obj, "")
+	if err != nil {
+		return nil, err
+	}
+	src, err := factory(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -152,15 +157,40 @@ func startMode(opts map[string]string) (connectors.StartMode, error) {
 	return 0, sqlerr.New(sqlerr.InvalidParameterValue, "scan.startup.mode must be 'earliest' or 'latest', not %q", opts["scan.startup.mode"])
 }
 
-func sourceSpec(src *catalog.Object, reader string) connectors.SourceSpec {
+// Generic source options, handled by the engine for every connector.
+const (
+	optMaxRecordBytes  = "max.record.bytes"
+	optDeadLetterBytes = "dead.letter.bytes"
+)
+
+// sourceSpec builds the connector's view of a source; the generic
+// options are taken out of the connector's options.
+func sourceSpec(src *catalog.Object, reader string) (connectors.SourceSpec, error) {
 	group := "tocsin." + src.Name
 	if reader != "" {
 		group += "." + reader
 	}
-	return connectors.SourceSpec{
-		Name: src.Name, Schema: src.Schema, Options: src.Source.Options,
+	spec := connectors.SourceSpec{
+		Name: src.Name, Schema: src.Schema, Options: map[string]string{},
 		Format: src.Source.Format, Encode: src.Source.Encode, GroupID: group,
 	}
+	for k, v := range src.Source.Options {
+		switch k {
+		case optMaxRecordBytes, optDeadLetterBytes:
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return spec, sqlerr.New(sqlerr.InvalidParameterValue, "%s must be a positive number of bytes, not %q", k, v)
+			}
+			if k == optMaxRecordBytes {
+				spec.MaxRecordBytes = n
+			} else {
+				spec.DeadLetterBytes = n
+			}
+		default:
+			spec.Options[k] = v
+		}
+	}
+	return spec, nil
 }
 
 func lookupType(tn ast.TypeName) (types.Type, error) {
@@ -309,7 +339,11 @@ func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOpt
 	if !ok {
 		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "unknown connector %q", src.Source.Connector)
 	}
-	conn, err := factory(sourceSpec(src, obj.Name))
+	spec, err := sourceSpec(src, obj.Name)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := factory(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -145,4 +145,3 @@ func (e *Engine) SystemRows(obj *catalog.Object) ([]arrow.RecordBatch, error) {
 	}
 	return []arrow.RecordBatch{array.NewRecordBatch(obj.Schema.Arrow(), arrs, int64(rows))}, nil
 }
-
