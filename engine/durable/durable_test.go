@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -86,5 +87,30 @@ func TestCatalogAndStateSurviveReopen(t *testing.T) {
 	}
 	if cat, _ := d.Catalog(); len(cat) != 1 {
 		t.Fatalf("catalog after drop %+v", cat)
+	}
+}
+
+// TestLargeCommitReleasesMemory checks that a checkpoint of a burst
+// (60 MB of writes) does not stay in memory after its commit.
+func TestLargeCommitReleasesMemory(t *testing.T) {
+	d := open(t, t.TempDir())
+	defer d.Close()
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	start := heap()
+	b := d.NewBatch()
+	for i := 0; i < 600_000; i++ {
+		b.Put([]byte(fmt.Sprintf("key-%09d", i)), make([]byte, 80))
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if after := heap(); after > start+16<<20 {
+		t.Fatalf("heap in use %d MiB after committing a 60 MB batch, %d MiB before", after>>20, start>>20)
 	}
 }

@@ -93,9 +93,25 @@ func (h *HashAgg) Checkpoint(s state.Sink, full bool) error {
 	for _, id := range h.dirty {
 		h.isDirty[id] = false
 	}
-	h.dirty, h.deleted = h.dirty[:0], h.deleted[:0]
+	h.dirty = shrink(h.dirty)
+	h.deleted = shrink(h.deleted)
 	s.Put([]byte{'m'}, h.meta())
 	return nil
+}
+
+// shrinkAbove is the capacity above which a drained scratch slice is
+// dropped rather than reused, so a burst (a window of a million keys
+// closing) does not pin its peak memory.
+const shrinkAbove = 4096
+
+// shrink empties s for reuse: it clears the elements (releasing what
+// they point to) and drops the backing array if it grew large.
+func shrink[T any](s []T) []T {
+	if cap(s) > shrinkAbove {
+		return nil
+	}
+	clear(s)
+	return s[:0]
 }
 
 // RestoreEntries implements state.Checkpointer.

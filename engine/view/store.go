@@ -297,7 +297,12 @@ func (s *Store) Checkpoint(sink state.Sink, full bool) error {
 			}
 		}
 	}
-	clear(s.dirty)
+	if len(s.dirty) > 4096 {
+		// A map keeps its peak size after clear; start a new one.
+		s.dirty = map[string]struct{}{}
+	} else {
+		clear(s.dirty)
+	}
 	var w state.Writer
 	w.Uvarint(s.nextID)
 	sink.Put([]byte{'m'}, w.Buf)

@@ -1,0 +1,117 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tocsin-db/tocsin/connectors"
+	"github.com/tocsin-db/tocsin/connectors/memory"
+	"github.com/tocsin-db/tocsin/engine"
+	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/functions/aggregate"
+	"github.com/tocsin-db/tocsin/functions/scalar"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// result collects a statement's output.
+type result struct {
+	cols []engine.Column
+	rows [][]types.Datum
+	tags []string
+}
+
+func (r *result) Columns(cols []engine.Column) error { r.cols = cols; return nil }
+func (r *result) Rows(rec arrow.RecordBatch) error {
+	for i := 0; i < int(rec.NumRows()); i++ {
+		row := make([]types.Datum, len(r.cols))
+		for j, c := range r.cols {
+			row[j] = functions.DatumAt(rec.Column(j), c.Type, i)
+		}
+		r.rows = append(r.rows, row)
+	}
+	return nil
+}
+func (r *result) Complete(tag string) error   { r.tags = append(r.tags, tag); return nil }
+func (r *result) Empty() error                { return nil }
+func (r *result) Notice(string, string) error { return nil }
+
+// col returns column name of row i.
+func (r *result) col(i int, name string) types.Datum {
+	for j, c := range r.cols {
+		if c.Name == name {
+			return r.rows[i][j]
+		}
+	}
+	panic("no column " + name)
+}
+
+// testEngine is an engine reading in-memory logs.
+type testEngine struct {
+	*engine.Engine
+	broker *memory.Broker
+	sess   *engine.Session
+}
+
+func openEngine(t testing.TB, dir string, interval time.Duration) *testEngine {
+	t.Helper()
+	reg := functions.NewRegistry()
+	scalar.Register(reg)
+	aggregate.Register(reg)
+	b := memory.NewBroker()
+	conns := connectors.NewRegistry()
+	conns.RegisterSource("memory", b.Factory())
+	e, err := engine.Open(engine.Options{
+		Functions: reg, Connectors: conns, DataDir: dir, CheckpointInterval: interval,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	te := &testEngine{Engine: e, broker: b, sess: e.NewSession(map[string]string{"user": "test"})}
+	return te
+}
+
+func (te *testEngine) exec(t testing.TB, sql string) *result {
+	t.Helper()
+	r := &result{}
+	if err := te.sess.Query(context.Background(), sql, r); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return r
+}
+
+// waitFor polls f until it returns "" or the deadline passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, f func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		msg := f()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached after %v: %s", what, timeout, msg)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sourceRecords reads SHOW SOURCES' records and lag for a source.
+func (te *testEngine) sourceRecords(t testing.TB, name string) (records, lag int64) {
+	r := te.exec(t, "SHOW SOURCES")
+	for i := range r.rows {
+		if r.col(i, "name").S == name {
+			return r.col(i, "records").I, r.col(i, "lag").I
+		}
+	}
+	t.Fatalf("no source %s", name)
+	return 0, 0
+}
+
+func fmtRow(row []types.Datum) string { return fmt.Sprint(row) }
