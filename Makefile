@@ -5,7 +5,7 @@ BIN         := bin/tocsin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PKGS        := ./...
 
-.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean
+.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean crash-large soak bench-checkpoint
 
 ## build: compile bin/tocsin
 build:
@@ -44,6 +44,21 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+## crash-large: the crash-recovery test at scale (N records, K kills of tocsin serve)
+CRASH_N ?= 10000000
+CRASH_K ?= 200
+crash-large:
+	TOCSIN_CRASH_N=$(CRASH_N) TOCSIN_CRASH_K=$(CRASH_K) $(GO) test -count=1 -timeout 4h -run TestCrashRecovery -v ./cmd/tocsin
+
+## soak: 10^7 distinct keys through windows; heap must return to its baseline
+soak:
+	TOCSIN_SOAK_KEYS=10000000 TOCSIN_SOAK_WINDOW=500000 $(GO) test -count=1 -timeout 1h -run TestSoakStateIsBounded -v ./engine
+
+## bench-checkpoint: checkpoint size/duration against state size, and throughput with checkpoints on and off
+bench-checkpoint:
+	$(GO) test ./engine -run '^$$' -bench CheckpointSize -benchtime 1x
+	$(GO) test ./engine -run '^$$' -bench CheckpointCost -benchtime 8000000x -count 5
 
 ## rewrite: regenerate datadriven golden files
 rewrite:

@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -58,12 +57,19 @@ type testEngine struct {
 	sess   *engine.Session
 }
 
-func openEngine(t testing.TB, dir string, interval time.Duration) *testEngine {
+// openEngine opens an engine on dir whose memory connector serves logs
+// (registered before the engine recovers its catalog).
+func openEngine(t testing.TB, dir string, interval time.Duration, logs ...map[string]*memory.Log) *testEngine {
 	t.Helper()
 	reg := functions.NewRegistry()
 	scalar.Register(reg)
 	aggregate.Register(reg)
 	b := memory.NewBroker()
+	for _, m := range logs {
+		for name, l := range m {
+			b.Add(name, l)
+		}
+	}
 	conns := connectors.NewRegistry()
 	conns.RegisterSource("memory", b.Factory())
 	e, err := engine.Open(engine.Options{
@@ -113,5 +119,3 @@ func (te *testEngine) sourceRecords(t testing.TB, name string) (records, lag int
 	t.Fatalf("no source %s", name)
 	return 0, 0
 }
-
-func fmtRow(row []types.Datum) string { return fmt.Sprint(row) }

@@ -185,12 +185,13 @@ func (s *Session) showSources(w ResultWriter) error {
 func (s *Session) showViews(w ResultWriter) error {
 	t := newTable(
 		col("name", types.TextType), col("status", types.TextType), col("rows", types.Int64Type),
+		col("records", types.Int64Type), col("lag", types.Int64Type),
 		col("emit", types.TextType), col("error", types.TextType), col("definition", types.TextType),
 	)
 	s.e.mu.Lock()
 	defer s.e.mu.Unlock()
 	for _, o := range s.e.cat.List(catalog.KindMaterializedView) {
-		status, rows, errText := "stopped", int64(0), types.NullDatum(types.TextType)
+		status, rows, records, lag, errText := "stopped", int64(0), int64(0), int64(0), types.NullDatum(types.TextType)
 		if j, ok := s.e.jobs[o.ID]; ok {
 			var err error
 			status, err = j.Status()
@@ -198,12 +199,19 @@ func (s *Session) showViews(w ResultWriter) error {
 				errText = text(err.Error())
 			}
 			rows = int64(j.store.Read().Len())
+			records = j.stats.records.Load()
+			offs, highs := j.stats.progress()
+			for p, h := range highs {
+				if h > offs[p] {
+					lag += h - offs[p]
+				}
+			}
 		}
 		emit := "on update"
 		if o.View.Emit == ast.EmitOnWindowClose {
 			emit = "on window close"
 		}
-		t.add(text(o.Name), text(status), i64(rows), text(emit), errText, text(strings.TrimSpace(o.View.QueryText)))
+		t.add(text(o.Name), text(status), i64(rows), i64(records), i64(lag), text(emit), errText, text(strings.TrimSpace(o.View.QueryText)))
 	}
 	return t.write(w, "")
 }

@@ -119,6 +119,7 @@ func (r *partitionReader) run(ctx context.Context, out chan<- *connectors.Batch)
 		}
 		b, err := r.fetch()
 		if b != nil {
+			r.src.fetched.Add(b.Records())
 			select {
 			case out <- b:
 			case <-ctx.Done():

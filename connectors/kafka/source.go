@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -36,7 +37,10 @@ type Source struct {
 	client    *kafkago.Client
 	cancel    context.CancelFunc
 	out       chan *connectors.Batch
-	wg        sync.WaitGroup
+	// fetched counts the records read from the brokers (tests of
+	// backpressure compare it with what was delivered).
+	fetched atomic.Int64
+	wg      sync.WaitGroup
 	// done is closed by Close; it unblocks ReadBatch.
 	done chan struct{}
 }
