@@ -94,16 +94,41 @@ type Aggregate struct {
 	Ret  types.Type
 	// ReturnFn, if set, computes the result type from the argument types.
 	ReturnFn func(args []types.Type) types.Type
-	// New returns an empty grouped state for the given argument types.
-	// retractable asks for a state that accepts Delete rows; New returns
-	// a *sqlerr.Error 0A000 if the aggregate cannot retract.
-	New func(args []types.Type, retractable bool) (GroupState, error)
+	// New returns an empty grouped state. args are the types of every
+	// argument the state's Update receives: the direct arguments (as in
+	// Args, after coercion) followed by one per AggOptions.Order key. It
+	// returns a *sqlerr.Error 0A000 for options it does not support (a
+	// retraction it cannot undo, DISTINCT where meaningless, ...).
+	New func(args []types.Type, opts AggOptions) (GroupState, error)
+	// Ordered marks ordered-set aggregates written WITHIN GROUP (ORDER BY
+	// x) (percentile_cont); their ordering key is a required argument.
+	Ordered bool
 	// Star marks count(*) (no argument expressions).
 	Star bool
 	// IgnoresNulls is true for aggregates that skip NULL inputs (all
 	// standard ones but count(*)).
 	IgnoresNulls bool
 	Doc          string
+}
+
+// AggOptions are the per-call options of an aggregate.
+type AggOptions struct {
+	// Retractable asks for a state that accepts retractions (sign -1),
+	// because the input is an updating view.
+	Retractable bool
+	// Distinct is f(DISTINCT x): each distinct value of the arguments
+	// counts once per group.
+	Distinct bool
+	// Order describes the ORDER BY inside the call (string_agg(x, ','
+	// ORDER BY y)) or WITHIN GROUP (ORDER BY x): one entry per ordering
+	// argument, which follow the direct arguments in Update's args.
+	Order []OrderKey
+}
+
+// OrderKey is one ordering key of an aggregate call.
+type OrderKey struct {
+	Desc       bool
+	NullsFirst bool
 }
 
 // ReturnType returns the aggregate's result type.

@@ -101,6 +101,32 @@ func compile(e plan.Expr) (node, error) {
 			return nil, err
 		}
 		return isNullNode{x: x, not: e.Not}, nil
+	case *plan.Case:
+		c := &caseNode{typ: e.Typ}
+		for _, w := range e.Whens {
+			cond, err := compile(w.Cond)
+			if err != nil {
+				return nil, err
+			}
+			res, err := compile(w.Result)
+			if err != nil {
+				return nil, err
+			}
+			c.conds = append(c.conds, cond)
+			c.results = append(c.results, res)
+		}
+		els, err := compile(e.Else)
+		if err != nil {
+			return nil, err
+		}
+		c.results = append(c.results, els)
+		return c, nil
+	case *plan.Coalesce:
+		args, err := compileList(e.Args)
+		if err != nil {
+			return nil, err
+		}
+		return &coalesceNode{args: args, typ: e.Typ}, nil
 	}
 	return nil, fmt.Errorf("BUG: cannot evaluate %T", e)
 }

@@ -48,7 +48,7 @@ func newPipeline(t *testing.T, eowc bool) *pipeline {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := a.New(args, false)
+		s, err := a.New(args, functions.AggOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

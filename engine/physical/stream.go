@@ -230,7 +230,7 @@ func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
 
 // AggSpec builds an aggregate's state and its constructor.
 func AggSpec(a plan.AggCall) (ops.AggSpec, error) {
-	mk := func() (functions.GroupState, error) { return a.Fn.New(a.ArgTypes, false) }
+	mk := func() (functions.GroupState, error) { return a.Fn.New(a.ArgTypes, a.Options(false)) }
 	st, err := mk()
 	if err != nil {
 		return ops.AggSpec{}, err

@@ -81,7 +81,7 @@ func newState(t *testing.T, r *functions.Registry, name string, arg types.Type) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := a.New([]types.Type{arg}, false)
+	s, err := a.New([]types.Type{arg}, functions.AggOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestRetractions(t *testing.T) {
 	r := functions.NewRegistry()
 	Register(r)
 	a, _, _ := r.ResolveAggregate("avg", []types.Type{types.Int32Type}, 0)
-	s, err := a.New(nil, true)
+	s, err := a.New(nil, functions.AggOptions{Retractable: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestRetractions(t *testing.T) {
 		t.Fatal("group should be empty after retracting every row")
 	}
 	m, _, _ := r.ResolveAggregate("max", []types.Type{types.Float64Type}, 0)
-	if _, err := m.New(nil, true); sqlerr.CodeOf(err) != sqlerr.FeatureNotSupported {
+	if _, err := m.New(nil, functions.AggOptions{Retractable: true}); sqlerr.CodeOf(err) != sqlerr.FeatureNotSupported {
 		t.Fatalf("retractable max: %v", err)
 	}
 }
@@ -195,7 +195,7 @@ func TestSumOverflow(t *testing.T) {
 	r := functions.NewRegistry()
 	Register(r)
 	a, _, _ := r.ResolveAggregate("sum", []types.Type{types.Int64Type}, 0)
-	s, _ := a.New(nil, false)
+	s, _ := a.New(nil, functions.AggOptions{})
 	s.Resize(1)
 	big := functions.BuildArray(types.Int64Type, []types.Datum{
 		types.IntDatum(types.Int64Type, math.MaxInt64), types.IntDatum(types.Int64Type, 1),
@@ -234,7 +234,7 @@ func BenchmarkSumFloat64(b *testing.B) {
 	r := functions.NewRegistry()
 	Register(r)
 	a, _, _ := r.ResolveAggregate("sum", []types.Type{types.Float64Type}, 0)
-	s, _ := a.New(nil, false)
+	s, _ := a.New(nil, functions.AggOptions{})
 	const n, groups = 4096, 1000
 	s.Resize(groups)
 	ds := make([]types.Datum, n)

@@ -17,7 +17,7 @@ func registerAvg(r *functions.Registry) {
 		r.AddAggregate(&functions.Aggregate{
 			Name: "avg", Args: []types.Type{t}, Ret: types.Float64Type, IgnoresNulls: true,
 			Doc: "arithmetic mean of the non-null inputs",
-			New: func([]types.Type, bool) (functions.GroupState, error) {
+			New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) {
 				if t.IsFloat() {
 					return &avgFloat{sumFloat{in: t, out: types.Float64Type}}, nil
 				}

@@ -11,7 +11,7 @@ import (
 func registerCount(r *functions.Registry) {
 	r.AddAggregate(&functions.Aggregate{
 		Name: "count", Ret: types.Int64Type, Star: true, Doc: "number of input rows",
-		New: func([]types.Type, bool) (functions.GroupState, error) { return &countState{}, nil },
+		New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) { return &countState{}, nil },
 	})
 	for _, t := range []types.Type{types.BoolType, types.Int16Type, types.Int32Type, types.Int64Type,
 		types.Float32Type, types.Float64Type, types.TextType, types.TimestampType, types.TimestampTZType,
@@ -19,7 +19,7 @@ func registerCount(r *functions.Registry) {
 		r.AddAggregate(&functions.Aggregate{
 			Name: "count", Args: []types.Type{t}, Ret: types.Int64Type, IgnoresNulls: true,
 			Doc: "number of input rows for which the argument is not null",
-			New: func([]types.Type, bool) (functions.GroupState, error) { return &countState{}, nil },
+			New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) { return &countState{}, nil },
 		})
 	}
 }

@@ -26,8 +26,8 @@ func registerMinMax(r *functions.Registry) {
 			r.AddAggregate(&functions.Aggregate{
 				Name: name, Args: []types.Type{t}, Ret: t, IgnoresNulls: true,
 				Doc: name + "imum of the non-null inputs",
-				New: func(_ []types.Type, retractable bool) (functions.GroupState, error) {
-					if retractable {
+				New: func(_ []types.Type, opts functions.AggOptions) (functions.GroupState, error) {
+					if opts.Retractable {
 						return nil, notRetractable(name)
 					}
 					return newMinMax(t, isMax), nil

@@ -24,7 +24,7 @@ func registerSum(r *functions.Registry) {
 		}
 		r.AddAggregate(&functions.Aggregate{
 			Name: "sum", Args: []types.Type{t}, Ret: ret, IgnoresNulls: true, Doc: "sum of the non-null inputs",
-			New: func([]types.Type, bool) (functions.GroupState, error) {
+			New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) {
 				if t.IsFloat() {
 					return &sumFloat{in: t, out: ret}, nil
 				}
@@ -35,7 +35,7 @@ func registerSum(r *functions.Registry) {
 	r.AddAggregate(&functions.Aggregate{
 		Name: "sum", Args: []types.Type{types.IntervalType}, Ret: types.IntervalType, IgnoresNulls: true,
 		Doc: "sum of the non-null intervals",
-		New: func([]types.Type, bool) (functions.GroupState, error) { return &sumInterval{}, nil },
+		New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) { return &sumInterval{}, nil },
 	})
 }
 

@@ -40,11 +40,16 @@ type scopeCol struct {
 	hidden bool
 }
 
-// scope is the set of columns an expression may reference.
-type scope struct{ cols []scopeCol }
+// scope is the set of columns an expression may reference. eventTime
+// is the index of the column that carries the input's event time (the
+// source's WATERMARK FOR column), or -1.
+type scope struct {
+	cols      []scopeCol
+	eventTime int
+}
 
 func scopeOf(table string, s types.Schema) *scope {
-	sc := &scope{cols: make([]scopeCol, len(s))}
+	sc := &scope{cols: make([]scopeCol, len(s)), eventTime: -1}
 	for i, c := range s {
 		sc.cols[i] = scopeCol{table: table, name: c.Name, typ: c.Type, hidden: c.Hidden}
 	}
@@ -106,7 +111,7 @@ func (b *Binder) bindValues(v *ast.Values) (plan.Node, error) {
 	if len(v.Rows) == 0 {
 		return nil, sqlerr.At(sqlerr.SyntaxError, v.Off, "VALUES must have at least one row")
 	}
-	empty := &scope{}
+	empty := &scope{eventTime: -1}
 	rows := make([][]plan.Expr, len(v.Rows))
 	width := len(v.Rows[0])
 	for i, r := range v.Rows {

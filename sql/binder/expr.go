@@ -58,7 +58,21 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		if b.reg.IsAggregate(e.Name) {
 			return b.bindAggregate(e, agg)
 		}
+		switch e.Name {
+		case "coalesce":
+			return b.bindCoalesce(e, sc, agg)
+		case "nullif":
+			return b.bindNullIf(e, sc, agg)
+		}
 		return b.bindCall(e, sc, agg)
+	case *ast.Case:
+		return b.bindCase(e, sc, agg)
+	case *ast.IsBool:
+		return b.bindIsBool(e, sc, agg)
+	case *ast.Like:
+		return b.bindLike(e, sc, agg)
+	case *ast.Extract:
+		return b.bindExtract(e, sc, agg)
 	case *ast.Cast:
 		x, err := b.bindExpr(e.X, sc, agg)
 		if err != nil {
@@ -183,6 +197,9 @@ func (b *Binder) bindUnary(e *ast.Unary, sc *scope, agg *aggCtx) (plan.Expr, err
 }
 
 func (b *Binder) bindBinary(e *ast.Binary, sc *scope, agg *aggCtx) (plan.Expr, error) {
+	if e.Op == ast.OpIsDistinctFrom || e.Op == ast.OpIsNotDistinctFrom {
+		return b.bindDistinctFrom(e, sc, agg)
+	}
 	l, err := b.bindExpr(e.L, sc, agg)
 	if err != nil {
 		return nil, err
@@ -213,8 +230,6 @@ func (b *Binder) bindBinary(e *ast.Binary, sc *scope, agg *aggCtx) (plan.Expr, e
 			}
 		}
 		return &plan.BoolOp{And: and, Args: args}, nil
-	case ast.OpIsDistinctFrom, ast.OpIsNotDistinctFrom:
-		return nil, sqlerr.At(sqlerr.FeatureNotSupported, e.Off, "IS [NOT] DISTINCT FROM is not supported yet")
 	}
 	name, ok := opNames[e.Op]
 	if !ok {

@@ -20,7 +20,11 @@ func (b *Binder) bindFrom(t ast.TableExpr) (plan.Node, *scope, error) {
 			name = t.Name.Name()
 		}
 		scan := &plan.Scan{Rel: obj, Alias: t.Alias}
-		return scan, scopeOf(name, obj.Schema), nil
+		sc := scopeOf(name, obj.Schema)
+		if obj.Source != nil {
+			sc.eventTime = obj.Source.EventTime
+		}
+		return scan, sc, nil
 	case *ast.TableFunc:
 		switch t.Name {
 		case "tumble", "hop":
@@ -104,12 +108,14 @@ func (b *Binder) bindWindowTVF(t *ast.TableFunc) (plan.Node, *scope, error) {
 	if name == "" {
 		name = rel.Name()
 	}
-	return w, scopeOf(name, w.Schema()), nil
+	sc := scopeOf(name, w.Schema())
+	sc.eventTime = relScope.eventTime
+	return w, sc, nil
 }
 
 // constDuration evaluates a constant interval argument to microseconds.
 func (b *Binder) constDuration(e ast.Expr, kind plan.WindowKind) (int64, error) {
-	x, err := b.bindExpr(e, &scope{}, nil)
+	x, err := b.bindExpr(e, &scope{eventTime: -1}, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package binder
 
 import (
+	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/plan"
 	"github.com/tocsin-db/tocsin/sql/sqlerr"
@@ -153,43 +154,104 @@ func (b *Binder) buildAggregate(input plan.Node, sc *scope, keys []plan.Expr, ag
 
 // bindAggregate binds an aggregate call inside a select list, HAVING or
 // ORDER BY, registers it with agg and returns an AggRef to its result.
+// Direct arguments come first; the ORDER BY inside the call (or WITHIN
+// GROUP) adds ordering arguments after them.
 func (b *Binder) bindAggregate(f *ast.FuncCall, agg *aggCtx) (plan.Expr, error) {
 	if agg == nil {
 		return nil, sqlerr.At(sqlerr.GroupingError, f.Off, "aggregate functions are not allowed here")
 	}
-	switch {
-	case f.Distinct:
-		return nil, sqlerr.At(sqlerr.FeatureNotSupported, f.Off, "%s(DISTINCT ...) is not supported yet", f.Name)
-	case len(f.OrderBy) > 0 || len(f.WithinGroup) > 0:
-		return nil, sqlerr.At(sqlerr.FeatureNotSupported, f.Off, "ordered aggregates (%s with ORDER BY / WITHIN GROUP) are not supported yet", f.Name)
-	}
-	var args []plan.Expr
-	var argTypes []types.Type
-	for _, a := range f.Args {
-		x, err := b.bindExpr(a, agg.input, nil)
-		if err != nil {
-			if se, ok := err.(*sqlerr.Error); ok && se.Code == sqlerr.GroupingError {
-				return nil, sqlerr.At(sqlerr.GroupingError, se.Pos-1, "aggregate function calls cannot be nested")
+	bindArgs := func(es []ast.Expr) ([]plan.Expr, []types.Type, error) {
+		var xs []plan.Expr
+		var ts []types.Type
+		for _, a := range es {
+			x, err := b.bindExpr(a, agg.input, nil)
+			if err != nil {
+				if se, ok := err.(*sqlerr.Error); ok && se.Code == sqlerr.GroupingError {
+					return nil, nil, sqlerr.At(sqlerr.GroupingError, se.Pos-1, "aggregate function calls cannot be nested")
+				}
+				return nil, nil, err
 			}
-			return nil, err
+			xs = append(xs, x)
+			ts = append(ts, x.Type())
 		}
-		args = append(args, x)
-		argTypes = append(argTypes, x.Type())
+		return xs, ts, nil
+	}
+	args, argTypes, err := bindArgs(f.Args)
+	if err != nil {
+		return nil, err
 	}
 	if f.Star {
 		args, argTypes = nil, nil
 	}
-	fn, params, err := b.reg.ResolveAggregate(f.Name, argTypes, f.Off)
+	order := f.OrderBy
+	withinGroup := len(f.WithinGroup) > 0
+	if withinGroup {
+		order = f.WithinGroup
+	}
+	orderExprs := make([]ast.Expr, len(order))
+	for i, o := range order {
+		orderExprs[i] = o.Expr
+	}
+	orderArgs, orderTypes, err := bindArgs(orderExprs)
 	if err != nil {
 		return nil, err
 	}
-	if f.Star != fn.Star {
-		return nil, sqlerr.At(sqlerr.UndefinedFunction, f.Off, "function %s(*) does not exist", f.Name)
+	resolveTypes := argTypes
+	if withinGroup {
+		resolveTypes = append(append([]types.Type{}, argTypes...), orderTypes...)
 	}
-	for i := range args {
-		if args[i], err = b.coerce(args[i], params[i], f.Args[i].Position()); err != nil {
+	fn, params, err := b.reg.ResolveAggregate(f.Name, resolveTypes, f.Off)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case f.Star != fn.Star:
+		return nil, sqlerr.At(sqlerr.UndefinedFunction, f.Off, "function %s(*) does not exist", f.Name)
+	case fn.Ordered && !withinGroup:
+		return nil, sqlerr.At(sqlerr.WrongObjectType, f.Off, "WITHIN GROUP is required for ordered-set aggregate %s", f.Name)
+	case !fn.Ordered && withinGroup:
+		return nil, sqlerr.At(sqlerr.WrongObjectType, f.Off, "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", f.Name)
+	}
+	// Coerce every argument to the chosen overload's parameter types;
+	// ordering arguments outside WITHIN GROUP keep their own types.
+	all := append(append([]plan.Expr{}, args...), orderArgs...)
+	allTypes := append(append([]types.Type{}, argTypes...), orderTypes...)
+	allPos := make([]int, 0, len(all))
+	for _, a := range f.Args {
+		allPos = append(allPos, a.Position())
+	}
+	if f.Star {
+		allPos = nil
+	}
+	for _, o := range order {
+		allPos = append(allPos, o.Expr.Position())
+	}
+	for i := range params {
+		if all[i], err = b.coerce(all[i], params[i], allPos[i]); err != nil {
 			return nil, err
 		}
+		allTypes[i] = params[i]
+	}
+	keys := make([]functions.OrderKey, len(order))
+	for i, o := range order {
+		keys[i] = functions.OrderKey{Desc: o.Desc, NullsFirst: o.Desc}
+		switch o.Nulls {
+		case ast.NullsFirst:
+			keys[i].NullsFirst = true
+		case ast.NullsLast:
+			keys[i].NullsFirst = false
+		}
+	}
+	// first_value and last_value order by event time unless told
+	// otherwise.
+	if (f.Name == "first_value" || f.Name == "last_value") && len(order) == 0 {
+		if agg.input.eventTime < 0 {
+			return nil, sqlerr.At(sqlerr.WindowingError, f.Off, "%s needs ORDER BY inside the call, or a source with an event time (WATERMARK FOR)", f.Name)
+		}
+		et := agg.input.eventTime
+		all = append(all, &plan.ColRef{Idx: et, Typ: agg.input.cols[et].typ, Name: agg.input.cols[et].name})
+		allTypes = append(allTypes, agg.input.cols[et].typ)
+		keys = append(keys, functions.OrderKey{})
 	}
 	var filter plan.Expr
 	if f.Filter != nil {
@@ -198,20 +260,29 @@ func (b *Binder) bindAggregate(f *ast.FuncCall, agg *aggCtx) (plan.Expr, error) 
 		}
 	}
 	ret := fn.ReturnType(params)
+	call := plan.AggCall{Fn: fn, ArgTypes: allTypes, Order: keys, Distinct: f.Distinct, Typ: ret, Name: f.Name}
 	// The same call written twice (in the select list and HAVING, say)
 	// is computed once.
 	for i, p := range agg.calls {
-		if p.call.Fn == fn && len(p.args) == len(args) && (p.filter == nil) == (filter == nil) &&
-			(filter == nil || plan.Equal(p.filter, filter)) && sameExprs(p.args, args) {
+		if p.call.Fn == fn && p.call.Distinct == call.Distinct && len(p.args) == len(all) && (p.filter == nil) == (filter == nil) &&
+			(filter == nil || plan.Equal(p.filter, filter)) && sameExprs(p.args, all) && sameKeys(p.call.Order, keys) {
 			return &plan.AggRef{Idx: i, Typ: ret}, nil
 		}
 	}
-	agg.calls = append(agg.calls, pendingAgg{
-		call:   plan.AggCall{Fn: fn, ArgTypes: params, Typ: ret, Name: f.Name},
-		args:   args,
-		filter: filter,
-	})
+	agg.calls = append(agg.calls, pendingAgg{call: call, args: all, filter: filter})
 	return &plan.AggRef{Idx: len(agg.calls) - 1, Typ: ret}, nil
+}
+
+func sameKeys(a, b []functions.OrderKey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // orderItem is a bound ORDER BY item: either an output column or an

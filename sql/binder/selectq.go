@@ -40,7 +40,7 @@ func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
 	var input plan.Node
 	var sc *scope
 	if s.From == nil {
-		input, sc = &plan.Values{Rows: [][]plan.Expr{{}}}, &scope{}
+		input, sc = &plan.Values{Rows: [][]plan.Expr{{}}}, &scope{eventTime: -1}
 	} else {
 		var err error
 		if input, sc, err = b.bindFrom(s.From); err != nil {
@@ -290,7 +290,7 @@ func pgTypName(t types.Type) string {
 }
 
 func (b *Binder) constInt(e ast.Expr, clause string) (int64, error) {
-	x, err := b.bindExpr(e, &scope{}, nil)
+	x, err := b.bindExpr(e, &scope{eventTime: -1}, nil)
 	if err != nil {
 		return 0, err
 	}

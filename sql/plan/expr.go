@@ -57,6 +57,25 @@ type IsNull struct {
 	Not bool
 }
 
+// Case is CASE WHEN cond THEN result ... ELSE else END (simple CASE is
+// bound to this searched form). Else is a NULL constant when absent.
+type Case struct {
+	Whens []When
+	Else  Expr
+	Typ   types.Type
+}
+
+// When is one WHEN arm.
+type When struct {
+	Cond, Result Expr
+}
+
+// Coalesce returns its first non-NULL argument.
+type Coalesce struct {
+	Args []Expr
+	Typ  types.Type
+}
+
 // Param is a query parameter $Idx (1-based) of type Typ.
 type Param struct {
 	Idx int
@@ -100,6 +119,33 @@ func (e *IsNull) Type() types.Type { return types.BoolType }
 
 // Type implements Expr.
 func (e *Param) Type() types.Type { return e.Typ }
+
+// Type implements Expr.
+func (e *Case) Type() types.Type { return e.Typ }
+
+// Type implements Expr.
+func (e *Coalesce) Type() types.Type { return e.Typ }
+
+func (e *Case) String() string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, w := range e.Whens {
+		b.WriteString(" WHEN " + w.Cond.String() + " THEN " + w.Result.String())
+	}
+	b.WriteString(" ELSE " + e.Else.String() + " END")
+	return b.String()
+}
+
+func (e *Coalesce) String() string {
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = a.String()
+	}
+	return "COALESCE(" + strings.Join(args, ", ") + ")"
+}
+
+func (*Case) expr()     {}
+func (*Coalesce) expr() {}
 
 func (e *ColRef) String() string {
 	if e.Name != "" {
@@ -206,6 +252,20 @@ func Equal(a, b Expr) bool {
 	case *AggRef:
 		y, ok := b.(*AggRef)
 		return ok && x.Idx == y.Idx
+	case *Case:
+		y, ok := b.(*Case)
+		if !ok || len(x.Whens) != len(y.Whens) || !Equal(x.Else, y.Else) {
+			return false
+		}
+		for i := range x.Whens {
+			if !Equal(x.Whens[i].Cond, y.Whens[i].Cond) || !Equal(x.Whens[i].Result, y.Whens[i].Result) {
+				return false
+			}
+		}
+		return true
+	case *Coalesce:
+		y, ok := b.(*Coalesce)
+		return ok && equalList(x.Args, y.Args)
 	}
 	return false
 }
@@ -242,6 +302,9 @@ func Rewrite(e Expr, f func(Expr) Expr) Expr {
 		return f(&Not{X: Rewrite(x.X, f)})
 	case *IsNull:
 		return f(&IsNull{X: Rewrite(x.X, f), Not: x.Not})
+	case *Case, *Coalesce:
+		y, _ := MapChildren(e, func(c Expr) (Expr, error) { return Rewrite(c, f), nil })
+		return f(y)
 	}
 	return f(e)
 }
@@ -272,6 +335,16 @@ func Walk(e Expr, f func(Expr)) {
 		Walk(x.X, f)
 	case *IsNull:
 		Walk(x.X, f)
+	case *Case:
+		for _, w := range x.Whens {
+			Walk(w.Cond, f)
+			Walk(w.Result, f)
+		}
+		Walk(x.Else, f)
+	case *Coalesce:
+		for _, a := range x.Args {
+			Walk(a, f)
+		}
 	}
 }
 
@@ -337,6 +410,31 @@ func MapChildren(e Expr, f func(Expr) (Expr, error)) (Expr, error) {
 			return nil, err
 		}
 		return &IsNull{X: y, Not: x.Not}, nil
+	case *Case:
+		c := &Case{Typ: x.Typ, Whens: make([]When, len(x.Whens))}
+		for i, w := range x.Whens {
+			cond, err := f(w.Cond)
+			if err != nil {
+				return nil, err
+			}
+			res, err := f(w.Result)
+			if err != nil {
+				return nil, err
+			}
+			c.Whens[i] = When{Cond: cond, Result: res}
+		}
+		els, err := f(x.Else)
+		if err != nil {
+			return nil, err
+		}
+		c.Else = els
+		return c, nil
+	case *Coalesce:
+		args, err := mapList(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		return &Coalesce{Args: args, Typ: x.Typ}, nil
 	}
 	return e, nil
 }

@@ -92,13 +92,22 @@ type Project struct {
 // ordinals of the Aggregate's input (Filter is -1 when there is no
 // FILTER clause).
 type AggCall struct {
-	Fn       *functions.Aggregate
+	Fn *functions.Aggregate
+	// Args are the direct arguments followed by the ordering arguments
+	// (ORDER BY inside the call, or WITHIN GROUP), one per Order key.
 	Args     []int
 	ArgTypes []types.Type
+	Order    []functions.OrderKey
 	Filter   int
 	Distinct bool
 	Typ      types.Type
 	Name     string
+}
+
+// Options returns the aggregate options of the call; retractable says
+// whether its input is an updating stream.
+func (a *AggCall) Options(retractable bool) functions.AggOptions {
+	return functions.AggOptions{Retractable: retractable, Distinct: a.Distinct, Order: a.Order}
 }
 
 // Aggregate groups its input by Keys (input ordinals) and computes Aggs.
