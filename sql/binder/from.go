@@ -30,7 +30,7 @@ func (b *Binder) bindFrom(t ast.TableExpr) (plan.Node, *scope, error) {
 		case "tumble", "hop":
 			return b.bindWindowTVF(t)
 		case "session":
-			return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "SESSION windows are not supported yet")
+			return b.bindSessionTVF(t)
 		}
 		return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "table function %s in FROM is not supported", t.Name)
 	case *ast.Subquery:

@@ -22,6 +22,16 @@ var (
 	DivisionByZero               = Code{"22012"}
 	InvalidParameterValue        = Code{"22023"}
 	InvalidRegularExpression     = Code{"2201B"}
+	InvalidArgumentForLogarithm  = Code{"2201E"}
+	InvalidArgumentForPower      = Code{"2201F"}
+	SubstringError               = Code{"22011"}
+	InvalidEscapeCharacter       = Code{"22019"}
+	InvalidEscapeSequence        = Code{"22025"}
+	NullValueNotAllowed          = Code{"22004"}
+	ArraySubscriptError          = Code{"2202E"}
+	InvalidPreceding             = Code{"22013"}
+	InvalidArgumentForNthValue   = Code{"22016"}
+	InvalidArgumentForNtile      = Code{"22014"}
 	InvalidTextRepresentation    = Code{"22P02"}
 	UntranslatableCharacter      = Code{"22P05"}
 	InvalidJSONText              = Code{"22032"}
@@ -52,6 +62,8 @@ var (
 	WrongObjectType              = Code{"42809"}
 	InvalidColumnReference       = Code{"42P10"}
 	InvalidObjectDefinition      = Code{"42P17"}
+	InvalidRecursion             = Code{"42P19"}
+	DuplicateAlias               = Code{"42712"}
 	WindowingError               = Code{"42P20"}
 	InvalidParameterType         = Code{"42P18"}
 	ProgramLimitExceeded         = Code{"54000"}
