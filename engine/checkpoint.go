@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/tocsin-db/tocsin/engine/durable"
@@ -39,11 +40,31 @@ func (e *Engine) checkpointLoop() {
 	}
 }
 
-// Checkpoint takes one consistent checkpoint of every running view: a
-// barrier is handed to each view's job, which writes its changes (offsets,
-// watermarks, operator state, view rows, dead letters, late rows) at a
-// batch boundary into its own batch while it keeps running; then all the
-// batches are committed as one atomic, synced write. After the commit the
+// roundTimeout bounds how long a checkpoint waits for every view's part;
+// a view that cannot answer (its upstream stalled) makes the checkpoint
+// fail, and the next one rewrites all state.
+const roundTimeout = time.Minute
+
+// eligible reports whether j and every view it reads are running, so a
+// checkpoint round can reach it.
+func eligible(j *job) bool {
+	for ; j != nil; j = j.upstream {
+		select {
+		case <-j.done:
+			return false
+		default:
+		}
+	}
+	return true
+}
+
+// Checkpoint takes one consistent checkpoint of every running view. A
+// round is handed to each job that reads a source, between two of its
+// batches; each job writes its changes (offsets, watermarks, operator
+// state, view rows, dead letters, late rows) into its own batch while it
+// keeps running, and passes the round on to the views that read it,
+// behind every change it sent them, so they cut at the same point. Then
+// all batches are committed as one atomic, synced write, and the
 // checkpointed offsets are reported to Kafka as the consumer groups'
 // committed offsets, for monitoring.
 func (e *Engine) Checkpoint() error {
@@ -53,38 +74,47 @@ func (e *Engine) Checkpoint() error {
 		return nil
 	}
 	start := e.opts.Now()
-	id := e.ckpt.lastID + 1
-	type pending struct {
-		j *job
-		b *barrier
+	r := &round{id: e.ckpt.lastID + 1, barriers: map[uint32]*barrier{}}
+	var members []*job
+	for id, j := range e.jobs {
+		if eligible(j) {
+			r.barriers[id] = &barrier{id: r.id, full: e.ckpt.full, batch: e.db.NewBatch(), reply: make(chan error, 1)}
+			members = append(members, j)
+		}
 	}
-	var sent []pending
-	for _, j := range e.jobs {
-		b := &barrier{id: id, full: e.ckpt.full, batch: e.db.NewBatch(), reply: make(chan error, 1)}
+	for _, j := range members {
+		if !j.readsSource() {
+			continue
+		}
 		select {
-		case j.barriers <- b:
-			sent = append(sent, pending{j, b})
+		case j.rounds <- r:
 		case <-j.done:
-			b.batch.Discard()
 		}
 	}
 	all := e.db.NewBatch()
 	var firstErr error
-	var done []pending
-	for _, p := range sent {
+	var done []*job
+	timeout := time.NewTimer(roundTimeout)
+	defer timeout.Stop()
+	for _, j := range members {
+		b := r.barriers[j.view.ID]
 		select {
-		case err := <-p.b.reply:
+		case err := <-b.reply:
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}
-			if err := all.Merge(p.b.batch); err != nil && firstErr == nil {
+			if err := all.Merge(b.batch); err != nil && firstErr == nil {
 				firstErr = err
 			}
-			done = append(done, p)
-		case <-p.j.done:
+			done = append(done, j)
+		case <-j.done:
 			// The view failed or was stopped: its state stays as of the
 			// previous checkpoint.
-			p.b.batch.Discard()
+			b.batch.Discard()
+		case <-timeout.C:
+			if firstErr == nil {
+				firstErr = fmt.Errorf("checkpoint %d: view %s did not answer within %v", r.id, j.view.Name, roundTimeout)
+			}
 		}
 	}
 	if firstErr != nil {
@@ -92,7 +122,7 @@ func (e *Engine) Checkpoint() error {
 		e.ckpt.full = true
 		return firstErr
 	}
-	info := durable.CheckpointInfo{ID: id, Started: start.UTC(), Bytes: all.Bytes(), Views: len(done)}
+	info := durable.CheckpointInfo{ID: r.id, Started: start.UTC(), Bytes: all.Bytes(), Views: len(done)}
 	info.Duration = e.opts.Now().Sub(start)
 	info.StateBytes = int64(e.db.DiskUsage())
 	all.RecordCheckpoint(info)
@@ -101,10 +131,13 @@ func (e *Engine) Checkpoint() error {
 		return err
 	}
 	e.ckpt.full = false
-	e.ckpt.lastID = id
+	e.ckpt.lastID = r.id
 	e.ckpt.last = info
-	for _, p := range done {
-		j, offsets := p.j, p.b.offsets
+	for _, j := range done {
+		if !j.readsSource() {
+			continue
+		}
+		j, offsets := j, r.barriers[j.view.ID].offsets
 		go func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
 			defer cancel()

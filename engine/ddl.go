@@ -264,10 +264,15 @@ func (s *Session) createView(st *ast.CreateView, w ResultWriter) error {
 		return err
 	}
 	if err := s.e.persist(obj); err != nil {
-		_ = j.conn.Close()
+		if j.conn != nil {
+			_ = j.conn.Close()
+		}
 		return err
 	}
-	return s.e.addView(obj, j, vo)
+	if err := s.e.addView(obj, j, vo); err != nil {
+		return err
+	}
+	return s.e.startView(j, false)
 }
 
 // defineView binds CREATE MATERIALIZED VIEW and lowers it to a pipeline.
@@ -310,15 +315,19 @@ func (e *Engine) defineView(st *ast.CreateView, id uint32) (*catalog.Object, *ph
 	obj := &catalog.Object{
 		ID: id, Kind: catalog.KindMaterializedView, Name: st.Name.Name(), Schema: schema,
 		SQL: st.Text, Deps: []uint32{pipe.Source.ID},
-		View: &catalog.ViewDef{Query: st.Query, QueryText: st.QueryText, Emit: st.Emit, Options: options(st.With), Key: pipe.Key, AppendOnly: pipe.AppendOnly},
+		View: &catalog.ViewDef{Query: st.Query, QueryText: st.QueryText, Emit: st.Emit, Options: options(st.With),
+			Key: pipe.Key, AppendOnly: pipe.AppendOnly, Time: pipe.Time, Plus: pipe.Plus},
 	}
 	return obj, pipe, vo, nil
 }
 
-// addView registers a view (and its late-row table) and starts its job.
+// addView registers a view (and its late-row table) and its job, which
+// is not started yet (see startView).
 func (e *Engine) addView(obj *catalog.Object, j *job, vo viewOptions) error {
 	if err := e.cat.Add(obj); err != nil {
-		_ = j.conn.Close()
+		if j.conn != nil {
+			_ = j.conn.Close()
+		}
 		return err
 	}
 	if vo.keepLate {
@@ -328,35 +337,77 @@ func (e *Engine) addView(obj *catalog.Object, j *job, vo viewOptions) error {
 	}
 	e.views.Store(obj.ID, j.store)
 	e.jobs[obj.ID] = j
-	j.start(e.ctx)
 	return nil
+}
+
+// startView starts a view's job. A view reading another view and not yet
+// attached to it subscribes, receiving the upstream's current rows first
+// (a new view, or one whose state was never checkpointed).
+func (e *Engine) startView(j *job, attached bool) error {
+	j.start(e.ctx)
+	if j.upstream == nil || attached {
+		return nil
+	}
+	req := subscribeReq{sub: j.inbox, backfill: true, reply: make(chan error, 1)}
+	select {
+	case j.upstream.subReqs <- req:
+	case <-j.upstream.done:
+		return sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "materialized view %s is not running", j.upstream.view.Name)
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-j.upstream.done:
+		return sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "materialized view %s is not running", j.upstream.view.Name)
+	}
 }
 
 // newJob builds the job that maintains a view (not started).
 func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOptions) (*job, error) {
 	src := pipe.Source
-	factory, ok := e.opts.Connectors.Source(src.Source.Connector)
-	if !ok {
-		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "unknown connector %q", src.Source.Connector)
-	}
-	spec, err := sourceSpec(src, obj.Name)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := factory(spec)
-	if err != nil {
-		return nil, err
-	}
 	j := &job{
-		view: obj, source: src, pipe: pipe, conn: conn,
+		view: obj, source: src, pipe: pipe,
 		store: view.NewStore(obj.Schema, pipe.Key),
 		idle:  e.opts.IdleTimeout, now: e.opts.Now, log: e.log,
-		fctx:     &functions.Context{},
-		barriers: make(chan *barrier, 1),
-		offsets:  connectors.Offsets{},
+		fctx:    &functions.Context{},
+		rounds:  make(chan *round, 1),
+		subReqs: make(chan subscribeReq),
+		offsets: connectors.Offsets{},
 	}
 	j.stats.offsets, j.stats.highs = connectors.Offsets{}, map[int32]int64{}
 	j.stats.watermark.Store(noWatermark)
+	switch src.Kind {
+	case catalog.KindSource:
+		factory, ok := e.opts.Connectors.Source(src.Source.Connector)
+		if !ok {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "unknown connector %q", src.Source.Connector)
+		}
+		spec, err := sourceSpec(src, obj.Name)
+		if err != nil {
+			return nil, err
+		}
+		if j.conn, err = factory(spec); err != nil {
+			return nil, err
+		}
+		if src.Source.Watermark != nil {
+			x, err := newBinderFor(e).BindScalar(src.Source.Watermark, src.Name, src.Schema)
+			if err == nil {
+				j.wmExpr, err = expr.Compile(x)
+			}
+			if err != nil {
+				_ = j.conn.Close()
+				return nil, err
+			}
+		}
+	case catalog.KindMaterializedView:
+		up, ok := e.jobs[src.ID]
+		if !ok {
+			return nil, sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "materialized view %s is not running", src.Name)
+		}
+		j.upstream, j.inbox = up, newSubscription(obj.ID)
+	default:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view over %s %s is not supported", src.Kind, src.Name)
+	}
 	if vo.retention > 0 && pipe.Time >= 0 {
 		r := view.Retention{Keep: vo.retention.Microseconds(), Plus: pipe.Plus}
 		if len(pipe.Key) > 0 {
@@ -367,23 +418,15 @@ func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOpt
 		j.store.SetRetention(r)
 	}
 	if vo.keepLate {
+		if src.Kind != catalog.KindSource {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "late_rows = 'keep' is supported on views that read a source")
+		}
 		j.late = newLateRows(src.Schema, func() int64 { return j.stats.watermark.Load() })
 		for _, wa := range pipe.Windows {
 			wa.LateSink = j.late.sink
 		}
 	}
-	j.chain = ops.NewChain(j.fctx, j.store.Apply, pipe.Ops...)
-	if src.Source.Watermark != nil {
-		x, err := newBinderFor(e).BindScalar(src.Source.Watermark, src.Name, src.Schema)
-		if err != nil {
-			_ = conn.Close()
-			return nil, err
-		}
-		if j.wmExpr, err = expr.Compile(x); err != nil {
-			_ = conn.Close()
-			return nil, err
-		}
-	}
+	j.chain = ops.NewChain(j.fctx, j.output, pipe.Ops...)
 	return j, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/tocsin-db/tocsin/connectors"
 	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/durable"
@@ -23,11 +25,13 @@ import (
 	"github.com/tocsin-db/tocsin/sql/sqlerr"
 )
 
-// jobStats are a view reader's counters, updated by the job and read by
-// SHOW. The counters are restored from checkpoints, so after a crash
-// they count every record exactly once.
+type arrowRecord = arrow.RecordBatch
+
+// jobStats are a view's counters, updated by its job and read by SHOW.
+// They are restored from checkpoints, so after a crash they count every
+// record exactly once.
 type jobStats struct {
-	records   atomic.Int64 // source records covered (rows + rejects)
+	records   atomic.Int64 // source records covered (rows + rejects), or changelog rows read from a view
 	bytes     atomic.Int64
 	rows      atomic.Int64 // records decoded into rows
 	malformed atomic.Int64 // records dead-lettered
@@ -60,35 +64,43 @@ func (s *jobStats) progress() (connectors.Offsets, map[int32]int64) {
 	return s.offsets.Clone(), highs
 }
 
-// job maintains one materialized view.
+// job maintains one materialized view. It reads either a source (conn)
+// or another view (upstream, through inbox).
 type job struct {
-	view   *catalog.Object
-	source *catalog.Object
-	pipe   *physical.Pipeline
-	chain  *ops.Chain
-	fctx   *functions.Context
-	store  *view.Store
-	conn   connectors.Source
-	wmExpr *expr.Evaluator
-	idle   time.Duration
-	now    func() time.Time
-	log    *slog.Logger
-	late   *lateRows
+	view     *catalog.Object
+	source   *catalog.Object // the source or view it reads
+	pipe     *physical.Pipeline
+	chain    *ops.Chain
+	fctx     *functions.Context
+	store    *view.Store
+	conn     connectors.Source
+	upstream *job
+	inbox    *subscription
+	wmExpr   *expr.Evaluator
+	idle     time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+	late     *lateRows
+	// restoredState is true when the view's state came from a checkpoint.
+	restoredState bool
 
 	stats  jobStats
 	mu     sync.Mutex
 	status string
 	err    error
 
-	barriers chan *barrier
-	cancel   context.CancelFunc
-	done     chan struct{}
+	rounds  chan *round       // checkpoint rounds, for jobs that read a source
+	subReqs chan subscribeReq // new downstream views
+	runCtx  context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
 
 	// Owned by the job's goroutine.
 	offsets     connectors.Offsets
 	tracker     *window.Tracker
 	restored    *trackerState
 	deadLetters []connectors.Reject
+	subs        []*subscription
 }
 
 // trackerState is the watermark state a checkpoint keeps.
@@ -98,8 +110,8 @@ type trackerState struct {
 }
 
 // barrier asks a job to write its state changes into a checkpoint batch
-// between two source batches: the cut at which the checkpoint records
-// the job's offsets.
+// between two batches: the cut at which the checkpoint records the job's
+// position.
 type barrier struct {
 	id      uint64
 	full    bool
@@ -121,13 +133,23 @@ func (j *job) Status() (string, error) {
 	return j.status, j.err
 }
 
+// readsSource reports whether the job reads a source (and so receives
+// checkpoint rounds from the coordinator rather than from an upstream).
+func (j *job) readsSource() bool { return j.conn != nil }
+
 func (j *job) start(ctx context.Context) {
 	ctx, j.cancel = context.WithCancel(ctx)
+	j.runCtx = ctx
 	j.done = make(chan struct{})
 	j.setStatus("starting", nil)
 	go func() {
 		defer close(j.done)
-		err := j.run(ctx)
+		var err error
+		if j.readsSource() {
+			err = j.runSource(ctx)
+		} else {
+			err = j.runView(ctx)
+		}
 		switch {
 		case err == nil || errors.Is(err, context.Canceled) && ctx.Err() != nil:
 			j.setStatus("stopped", nil)
@@ -139,10 +161,26 @@ func (j *job) start(ctx context.Context) {
 }
 
 func (j *job) stop() {
+	if j.inbox != nil {
+		select {
+		case <-j.inbox.done:
+		default:
+			close(j.inbox.done)
+		}
+	}
 	if j.cancel != nil {
 		j.cancel()
 		<-j.done
 	}
+}
+
+// takeRound writes this job's part of a checkpoint and passes the round
+// on to the views that read this one, behind every change sent so far.
+func (j *job) takeRound(ctx context.Context, r *round) error {
+	if b := r.barriers[j.view.ID]; b != nil {
+		b.reply <- j.checkpoint(b)
+	}
+	return j.forward(ctx, message{kind: msgRound, round: r})
 }
 
 // read is one ReadBatch result.
@@ -160,8 +198,9 @@ const (
 
 // open opens the source from the job's offsets, retrying while the
 // broker is unreachable or the topic does not exist yet (the view shows
-// "waiting" with the reason); other errors fail the view. Barriers
-// arriving meanwhile are answered: the job's state has not changed.
+// "waiting" with the reason); other errors fail the view. Checkpoint
+// rounds and subscriptions arriving meanwhile are served: the job's state
+// has not changed.
 func (j *job) open(ctx context.Context) error {
 	backoff := minOpenBackoff
 	for {
@@ -182,9 +221,12 @@ func (j *job) open(ctx context.Context) error {
 			case <-ctx.Done():
 				t.Stop()
 				return ctx.Err()
-			case b := <-j.barriers:
-				b.offsets = j.offsets.Clone()
-				b.reply <- nil
+			case r := <-j.rounds:
+				if err := j.takeRound(ctx, r); err != nil {
+					return err
+				}
+			case req := <-j.subReqs:
+				j.addSubscriber(ctx, req)
 			case <-t.C:
 				break wait
 			}
@@ -193,7 +235,8 @@ func (j *job) open(ctx context.Context) error {
 	}
 }
 
-func (j *job) run(ctx context.Context) error {
+// runSource is the loop of a job that reads a source.
+func (j *job) runSource(ctx context.Context) error {
 	defer j.conn.Close()
 	if err := j.open(ctx); err != nil {
 		return err
@@ -229,12 +272,16 @@ func (j *job) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case b := <-j.barriers:
-			b.reply <- j.checkpoint(b)
+		case r := <-j.rounds:
+			if err := j.takeRound(ctx, r); err != nil {
+				return err
+			}
+		case req := <-j.subReqs:
+			j.addSubscriber(ctx, req)
 		case <-tick.C:
 			// Idle partitions stop holding the watermark back even when
 			// no data arrives.
-			if err := j.advance(); err != nil {
+			if err := j.advance(ctx); err != nil {
 				return err
 			}
 			j.store.Publish()
@@ -245,7 +292,7 @@ func (j *job) run(ctx context.Context) error {
 				}
 				return r.err
 			}
-			if err := j.apply(r.b); err != nil {
+			if err := j.apply(ctx, r.b); err != nil {
 				return err
 			}
 		}
@@ -254,7 +301,7 @@ func (j *job) run(ctx context.Context) error {
 
 // apply processes one source batch: counters, watermark observation,
 // the dataflow, the watermark advance, retention, and publication.
-func (j *job) apply(b *connectors.Batch) error {
+func (j *job) apply(ctx context.Context, b *connectors.Batch) error {
 	now := j.now()
 	j.fctx.Now = now.UnixMicro()
 	j.stats.records.Add(b.Records())
@@ -285,26 +332,44 @@ func (j *job) apply(b *connectors.Batch) error {
 	j.offsets[b.Partition] = b.NextOffset
 	j.stats.setOffset(b.Partition, b.NextOffset, b.HighWatermark)
 	j.tracker.Observe(b.Partition, maxWM, now)
-	if err := j.advance(); err != nil {
+	if err := j.advance(ctx); err != nil {
 		return err
 	}
 	j.store.Publish()
 	return nil
 }
 
-func (j *job) advance() error {
-	if j.wmExpr != nil {
-		wm, moved := j.tracker.Advance(j.now())
-		if moved {
-			j.stats.watermark.Store(wm)
-			if err := j.chain.Watermark(wm); err != nil {
-				return err
-			}
-			if _, err := j.store.Expire(wm); err != nil {
-				return err
-			}
-		}
+// advance moves a source job's watermark if its partitions allow.
+func (j *job) advance(ctx context.Context) error {
+	if j.wmExpr == nil {
+		return nil
 	}
+	wm, moved := j.tracker.Advance(j.now())
+	if !moved {
+		return nil
+	}
+	return j.watermark(ctx, wm)
+}
+
+// watermark applies a new watermark: windows close (their rows flow to
+// the store and downstream first), old rows expire, and the watermark is
+// passed on.
+func (j *job) watermark(ctx context.Context, wm int64) error {
+	if wm <= j.stats.watermark.Load() {
+		return nil
+	}
+	j.stats.watermark.Store(wm)
+	if err := j.chain.Watermark(wm); err != nil {
+		return err
+	}
+	if _, err := j.store.Expire(wm); err != nil {
+		return err
+	}
+	j.stats.late.Store(j.lateCount())
+	return j.forward(ctx, message{kind: msgWatermark, wm: wm})
+}
+
+func (j *job) lateCount() int64 {
 	var late int64
 	for _, w := range j.pipe.Windows {
 		late += w.Late()
@@ -312,6 +377,46 @@ func (j *job) advance() error {
 	for _, a := range j.pipe.Aggs {
 		late += a.Late()
 	}
-	j.stats.late.Store(late)
-	return nil
+	return late
+}
+
+// runView is the loop of a job that reads another view.
+func (j *job) runView(ctx context.Context) error {
+	j.setStatus("running", nil)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case req := <-j.subReqs:
+			j.addSubscriber(ctx, req)
+		case <-j.upstream.done:
+			st, err := j.upstream.Status()
+			if err == nil {
+				return nil
+			}
+			return fmt.Errorf("upstream view %s %s: %w", j.upstream.view.Name, st, err)
+		case m := <-j.inbox.ch:
+			switch m.kind {
+			case msgData:
+				j.fctx.Now = j.now().UnixMicro()
+				j.stats.records.Add(int64(m.chunk.Len()))
+				j.stats.rows.Add(int64(m.chunk.Len()))
+				j.stats.batches.Add(1)
+				if err := j.chain.Push(m.chunk); err != nil {
+					return err
+				}
+				j.stats.late.Store(j.lateCount())
+				j.store.Publish()
+			case msgWatermark:
+				if err := j.watermark(ctx, m.wm); err != nil {
+					return err
+				}
+				j.store.Publish()
+			case msgRound:
+				if err := j.takeRound(ctx, m.round); err != nil {
+					return err
+				}
+			}
+		}
+	}
 }

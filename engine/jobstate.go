@@ -111,11 +111,13 @@ func (j *job) checkpoint(b *barrier) error {
 	if err := j.store.Checkpoint(b.batch.Sink(durable.StorePrefix(id)), b.full); err != nil {
 		return err
 	}
-	topic := j.source.Source.Options["topic"]
-	for _, r := range j.deadLetters {
-		b.batch.Put(durable.DeadLetterKey(j.source.ID, r.Partition, r.Offset), encodeDeadLetter(r, topic, j.now().UnixMicro()))
+	if len(j.deadLetters) > 0 {
+		topic := j.source.Source.Options["topic"]
+		for _, r := range j.deadLetters {
+			b.batch.Put(durable.DeadLetterKey(j.source.ID, r.Partition, r.Offset), encodeDeadLetter(r, topic, j.now().UnixMicro()))
+		}
+		j.deadLetters = j.deadLetters[:0]
 	}
-	j.deadLetters = j.deadLetters[:0]
 	if j.late != nil {
 		for _, lr := range j.late.pending {
 			b.batch.Put(durable.LateKey(id, lr.partition, lr.offset), lr.value)
@@ -136,6 +138,7 @@ func (j *job) restore(db *durable.DB) error {
 	if err := j.restoreMeta(meta); err != nil {
 		return err
 	}
+	j.restoredState = true
 	for i, op := range j.pipe.Ops {
 		prefix := durable.OperatorPrefix(id, i)
 		if cp, ok := op.(state.Checkpointer); ok {

@@ -23,6 +23,7 @@ func (e *Engine) recover() error {
 	if err != nil {
 		return err
 	}
+	var jobs []*job
 	for _, ent := range entries {
 		stmt, err := parser.ParseOne(ent.SQL)
 		if err != nil {
@@ -47,15 +48,31 @@ func (e *Engine) recover() error {
 				return fmt.Errorf("materialized view %s: %w", ent.Name, err)
 			}
 			if err := j.restore(e.db); err != nil {
-				_ = j.conn.Close()
+				if j.conn != nil {
+					_ = j.conn.Close()
+				}
 				return err
 			}
 			if err := e.addView(obj, j, vo); err != nil {
 				return err
 			}
+			jobs = append(jobs, j)
 			e.log.Info("restored materialized view", "view", obj.Name, "rows", j.store.Len(), "offsets", j.offsets.String())
 		default:
 			return fmt.Errorf("catalog entry %d (%s): unexpected %T", ent.ID, ent.Name, stmt)
+		}
+	}
+	// A view restored from the same checkpoint as its upstream resumes
+	// its subscription where the checkpoint cut it, before any job runs;
+	// a view with no checkpointed state starts from the upstream's rows.
+	for _, j := range jobs {
+		if j.upstream != nil && j.restoredState {
+			j.upstream.subs = append(j.upstream.subs, j.inbox)
+		}
+	}
+	for _, j := range jobs {
+		if err := e.startView(j, j.restoredState); err != nil {
+			return err
 		}
 	}
 	if n := len(e.cat.List(catalog.KindMaterializedView)); n > 0 {

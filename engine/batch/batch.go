@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tocsin-db/tocsin/functions/vec"
 )
@@ -141,4 +142,32 @@ func Selected(mask arrow.Array, buf []int32) ([]int32, bool) {
 		}
 	}
 	return out, len(out) == n
+}
+
+// Concat joins record batches of one schema into one.
+func Concat(schema *arrow.Schema, parts []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	cols := make([]arrow.Array, schema.NumFields())
+	var rows int64
+	for _, p := range parts {
+		rows += p.NumRows()
+	}
+	for j := range cols {
+		arrs := make([]arrow.Array, len(parts))
+		for i, p := range parts {
+			arrs[i] = p.Column(j)
+		}
+		if len(arrs) == 0 {
+			cols[j] = array.MakeArrayOfNull(memory.DefaultAllocator, schema.Field(j).Type, 0)
+			continue
+		}
+		c, err := array.Concatenate(arrs, memory.DefaultAllocator)
+		if err != nil {
+			return nil, err
+		}
+		cols[j] = c
+	}
+	return array.NewRecordBatch(schema, cols, rows), nil
 }

@@ -38,6 +38,9 @@ type Pipeline struct {
 	// Windows are the pipeline's window assigners (for late counts and
 	// the late-row side output).
 	Windows []*ops.WindowAssign
+	// Updating is true when the pipeline reads an updating view (its
+	// input carries retractions).
+	Updating bool
 }
 
 // colInfo is what lineage knows about one column.
@@ -46,6 +49,9 @@ type colInfo struct {
 	bound *windowBound
 	// eventTime is set for the source's watermarked column.
 	eventTime bool
+	// upKey is the column's position in the key of the updating view the
+	// pipeline reads, or -1.
+	upKey int
 }
 
 type windowBound struct {
@@ -61,6 +67,13 @@ type built struct {
 	// subtree's top is (or projects) an aggregate.
 	aggKeys []int
 	agg     bool
+	// updating: the rows at this point carry retractions.
+	updating bool
+	// proj and projIn are the last Project lowered and its input's
+	// lineage; out is the output schema when keepUpstreamKey extends it.
+	proj   *plan.Project
+	projIn []colInfo
+	out    types.Schema
 }
 
 // BuildStream lowers a view's plan. emit is the view's EMIT mode.
@@ -72,6 +85,15 @@ func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
 	p := b.p
 	p.Out = n.Schema()
 	p.Time = -1
+	if !b.agg && b.updating {
+		// Rows of an updating input are identified by the upstream key,
+		// which the view keeps (hidden if the select list drops it).
+		if err := keepUpstreamKey(n, b); err != nil {
+			return nil, err
+		}
+		p.Out = b.out
+		p.Key = b.aggKeys
+	}
 	switch {
 	case b.agg:
 		p.Key = b.aggKeys
@@ -86,6 +108,15 @@ func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
 					p.Plus = 0
 				}
 				break
+			}
+		}
+	case b.updating:
+		p.AppendOnly = false
+		if len(p.Key) > 0 && b.cols[p.Key[0]].bound != nil {
+			bd := b.cols[p.Key[0]].bound
+			p.Time, p.Plus = p.Key[0], bd.size
+			if bd.isEnd {
+				p.Plus = 0
 			}
 		}
 	default:
@@ -109,14 +140,30 @@ func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
 func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 	switch n := n.(type) {
 	case *plan.Scan:
-		if n.Rel.Kind != catalog.KindSource {
-			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view over %s %q is not supported yet", n.Rel.Kind, n.Rel.Name)
-		}
 		cols := make([]colInfo, len(n.Rel.Schema))
-		if src := n.Rel.Source; src != nil && src.EventTime >= 0 {
-			cols[src.EventTime].eventTime = true
+		for i := range cols {
+			cols[i].upKey = -1
 		}
-		return &built{p: &Pipeline{Source: n.Rel}, cols: cols}, nil
+		switch n.Rel.Kind {
+		case catalog.KindSource:
+			if src := n.Rel.Source; src.EventTime >= 0 {
+				cols[src.EventTime].eventTime = true
+			}
+			return &built{p: &Pipeline{Source: n.Rel}, cols: cols}, nil
+		case catalog.KindMaterializedView:
+			v := n.Rel.View
+			if v.Time >= 0 {
+				cols[v.Time].bound = &windowBound{size: v.Plus, isEnd: v.Plus == 0}
+			}
+			b := &built{p: &Pipeline{Source: n.Rel, Updating: !v.AppendOnly}, cols: cols, updating: !v.AppendOnly}
+			if b.updating {
+				for k, c := range v.Key {
+					cols[c].upKey = k
+				}
+			}
+			return b, nil
+		}
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view over %s %q is not supported yet", n.Rel.Kind, n.Rel.Name)
 	case *plan.WindowTVF:
 		in, err := lower(n.Input, emit)
 		if err != nil {
@@ -152,6 +199,10 @@ func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 		}
 		in.p.Ops = append(in.p.Ops, ops.NewProject(evs, n.Schema()))
 		cols := make([]colInfo, len(n.Exprs))
+		for i := range cols {
+			cols[i].upKey = -1
+		}
+		in.proj, in.projIn = n, in.cols
 		var keys []int
 		for _, k := range in.aggKeys {
 			found := -1
@@ -193,8 +244,18 @@ func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
 	if in.agg {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "an aggregate over an aggregate in one materialized view is not supported yet; build a view over the view instead")
 	}
+	if in.updating && emit == ast.EmitOnWindowClose {
+		for _, c := range in.cols {
+			if c.bound != nil {
+				goto ok
+			}
+		}
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE over an updating view needs a window bound of that view in GROUP BY")
+	}
+ok:
 	inSchema := n.Input.Schema()
 	cfg := ops.HashAggConfig{Input: inSchema, Keys: n.Keys, Out: n.Schema(), EmitOnClose: emit == ast.EmitOnWindowClose}
+	retract := in.updating
 	for k, col := range n.Keys {
 		if b := in.cols[col].bound; b != nil && cfg.Window == nil {
 			plus := b.size
@@ -208,7 +269,7 @@ func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE requires GROUP BY window_start or window_end of a TUMBLE or HOP window")
 	}
 	for _, a := range n.Aggs {
-		spec, err := AggSpec(a)
+		spec, err := AggSpec(a, retract)
 		if err != nil {
 			return nil, err
 		}
@@ -219,21 +280,81 @@ func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
 	in.p.Aggs = append(in.p.Aggs, h)
 	in.p.Windowed = in.p.Windowed || cfg.Window != nil
 	out := make([]colInfo, len(n.Keys)+len(n.Aggs))
+	for i := range out {
+		out[i].upKey = -1
+	}
 	keys := make([]int, len(n.Keys))
 	for k, col := range n.Keys {
 		out[k] = in.cols[col]
+		out[k].upKey = -1
 		keys[k] = k
 	}
 	in.cols, in.aggKeys, in.agg = out, keys, true
+	in.updating = emit != ast.EmitOnWindowClose
 	return in, nil
 }
 
-// AggSpec builds an aggregate's state and its constructor.
-func AggSpec(a plan.AggCall) (ops.AggSpec, error) {
-	mk := func() (functions.GroupState, error) { return a.Fn.New(a.ArgTypes, a.Options(false)) }
+// AggSpec builds an aggregate's state and its constructor; retract asks
+// for states that accept retractions (an updating input).
+func AggSpec(a plan.AggCall, retract bool) (ops.AggSpec, error) {
+	mk := func() (functions.GroupState, error) { return a.Fn.New(a.ArgTypes, a.Options(retract)) }
 	st, err := mk()
 	if err != nil {
 		return ops.AggSpec{}, err
 	}
 	return ops.AggSpec{State: st, New: mk, Args: a.Args, Filter: a.Filter}, nil
+}
+
+// keepUpstreamKey makes a view over an updating view carry that view's
+// key: it finds each key column in the output, or appends it to the
+// final projection as a hidden column, and sets the built key.
+func keepUpstreamKey(n plan.Node, b *built) error {
+	proj, ok := n.(*plan.Project)
+	if !ok || proj != b.proj {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "this view over an updating view cannot be maintained yet")
+	}
+	out := proj.Schema()
+	exprs := append([]plan.Expr{}, proj.Exprs...)
+	keyCount := 0
+	for _, c := range b.projIn {
+		if c.upKey >= 0 {
+			keyCount++
+		}
+	}
+	keys := make([]int, keyCount)
+	for k := 0; k < keyCount; k++ {
+		found := -1
+		for i, c := range b.cols {
+			if c.upKey == k {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			for j, c := range b.projIn {
+				if c.upKey != k {
+					continue
+				}
+				in := proj.Input.Schema()
+				exprs = append(exprs, &plan.ColRef{Idx: j, Typ: in[j].Type, Name: in[j].Name})
+				out = append(out, types.Column{Name: "_key_" + in[j].Name, Type: in[j].Type, Nullable: true, Hidden: true})
+				found = len(exprs) - 1
+				b.cols = append(b.cols, c)
+				break
+			}
+		}
+		if found < 0 {
+			return sqlerr.New(sqlerr.FeatureNotSupported, "a view over an updating view must keep that view's key")
+		}
+		keys[k] = found
+	}
+	if len(exprs) != len(proj.Exprs) {
+		evs, err := expr.CompileAll(exprs)
+		if err != nil {
+			return err
+		}
+		b.p.Ops[len(b.p.Ops)-1] = ops.NewProject(evs, out)
+	}
+	b.out, b.aggKeys = out, keys
+	return nil
 }

@@ -115,6 +115,78 @@ func (s *Store) Apply(c batch.Chunk) error {
 	return nil
 }
 
+// ApplyDiff applies a chunk like Apply and returns the changelog it
+// caused, for views that read this one: the retraction (-1) of every row
+// replaced or deleted, then the insertion (+1) of every row added or
+// replaced. A row replaced by an identical one produces nothing.
+func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
+	n := c.Len()
+	s.keyBufs = resize(s.keyBufs, n)
+	s.rowBufs = resize(s.rowBufs, n)
+	s.rowEnc.Append(s.rowBufs, c.Rec)
+	if len(s.key) > 0 {
+		s.keyEnc.Append(s.keyBufs, c.Rec)
+	}
+	olds := rowcodec.NewColumns(s.types)
+	var newIdx []int32
+	for i := 0; i < n; i++ {
+		retract := c.Signs != nil && c.Signs[i] < 0
+		row := string(s.rowBufs[i])
+		if len(s.key) == 0 {
+			if retract {
+				return batch.Chunk{}, fmt.Errorf("BUG: retraction applied to a view without a key")
+			}
+			var k [8]byte
+			binary.BigEndian.PutUint64(k[:], s.nextID)
+			s.nextID++
+			s.set(string(k[:]), row)
+			newIdx = append(newIdx, int32(i))
+			continue
+		}
+		key := string(s.keyBufs[i])
+		old, existed := s.tree.Get(entry{key: key})
+		if existed && !retract && old.row == row {
+			continue
+		}
+		if existed {
+			if _, err := olds.DecodeRow([]byte(old.row)); err != nil {
+				return batch.Chunk{}, fmt.Errorf("view row: %w", err)
+			}
+		}
+		if retract {
+			s.delete(key)
+			continue
+		}
+		s.set(key, row)
+		newIdx = append(newIdx, int32(i))
+	}
+	nOld := olds.Len()
+	total := nOld + len(newIdx)
+	if total == 0 {
+		return batch.Chunk{}, nil
+	}
+	signs := make([]int8, total)
+	for i := range signs {
+		signs[i] = 1
+		if i < nOld {
+			signs[i] = -1
+		}
+	}
+	schema := s.schema.Arrow()
+	var parts []arrow.RecordBatch
+	if nOld > 0 {
+		parts = append(parts, array.NewRecordBatch(schema, olds.Arrays(), int64(nOld)))
+	}
+	if len(newIdx) > 0 {
+		parts = append(parts, batch.Take(c.Rec, newIdx))
+	}
+	rec, err := batch.Concat(schema, parts)
+	if err != nil {
+		return batch.Chunk{}, err
+	}
+	return batch.Chunk{Rec: rec, Signs: signs}, nil
+}
+
 func (s *Store) set(key, row string) {
 	s.tree.Set(entry{key: key, row: row})
 	s.dirty[key] = struct{}{}

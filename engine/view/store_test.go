@@ -191,3 +191,34 @@ func TestRetentionExpiresOldWindows(t *testing.T) {
 		t.Fatalf("first checkpoint should write the 40 remaining rows and the metadata, wrote %d", len(sink.Puts))
 	}
 }
+
+func TestApplyDiff(t *testing.T) {
+	s := NewStore(schema, []int{0})
+	render := func(c batch.Chunk) string {
+		out := ""
+		for i := 0; i < c.Len(); i++ {
+			sign := "+"
+			if c.Signs[i] < 0 {
+				sign = "-"
+			}
+			out += fmt.Sprintf("%s%s=%d ", sign, c.Rec.Column(0).(*array.String).Value(i), c.Rec.Column(1).(*array.Int64).Value(i))
+		}
+		return out
+	}
+	d, err := s.ApplyDiff(chunk([]string{"a", "b"}, []int64{1, 2}, nil))
+	if err != nil || render(d) != "+a=1 +b=2 " {
+		t.Fatalf("first diff %q %v", render(d), err)
+	}
+	d, _ = s.ApplyDiff(chunk([]string{"a", "b", "c"}, []int64{10, 2, 3}, nil))
+	if got := render(d); got != "-a=1 +a=10 +c=3 " {
+		t.Fatalf("update diff %q (an unchanged row must not appear)", got)
+	}
+	d, _ = s.ApplyDiff(chunk([]string{"c"}, []int64{0}, []int8{-1}))
+	if got := render(d); got != "-c=3 " {
+		t.Fatalf("delete diff %q", got)
+	}
+	s.Publish()
+	if got := contents(t, s.Read()); got != "a=10 b=2 " {
+		t.Fatalf("contents %q", got)
+	}
+}

@@ -92,6 +92,12 @@ type ViewDef struct {
 	// emitted (EMIT ON WINDOW CLOSE, or no aggregation over an
 	// append-only input).
 	AppendOnly bool
+	// Time is the column carrying event time (a window bound or the
+	// source's event-time column), -1 if none; Plus turns its value into
+	// the time the row is final (the window size for window_start). Views
+	// reading this one derive their windows and retention from it.
+	Time int
+	Plus int64
 }
 
 // Resolver is what the binder needs: look a relation up by name.
