@@ -137,7 +137,7 @@ func (r *Runner) aggregate(n *plan.Aggregate) ([]arrow.RecordBatch, error) {
 	}
 	cfg := ops.HashAggConfig{Input: n.Input.Schema(), Keys: n.Keys, Out: n.Schema(), EmitOnClose: true}
 	for _, a := range n.Aggs {
-		spec, err := physical.AggSpec(a)
+		spec, err := physical.AggSpec(a, false)
 		if err != nil {
 			return nil, err
 		}
