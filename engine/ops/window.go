@@ -32,6 +32,7 @@ type WindowAssign struct {
 	idx                 []int32
 	starts              []int64
 	lateIdx             []int32
+	session             bool
 
 	wm   int64
 	late int64
@@ -45,6 +46,14 @@ var _ Operator = (*WindowAssign)(nil)
 // window. out is the input schema plus window_start, window_end.
 func NewWindowAssign(timeCol int, size, slide, offset int64, out types.Schema) *WindowAssign {
 	return &WindowAssign{timeCol: timeCol, size: size, slide: slide, offset: offset, schema: out.Arrow(), wm: window.NoWatermark}
+}
+
+// NewSessionAssign returns the operator for session windows: each row
+// gets the singleton session [ts, ts+gap), which SessionAgg merges; a
+// row is late when its singleton session ends at or before the
+// watermark.
+func NewSessionAssign(timeCol int, gap int64, out types.Schema) *WindowAssign {
+	return &WindowAssign{timeCol: timeCol, size: gap, slide: gap, schema: out.Arrow(), wm: window.NoWatermark, session: true}
 }
 
 // Late returns the number of late rows dropped.
@@ -69,6 +78,9 @@ func (w *WindowAssign) Push(_ *functions.Context, c batch.Chunk, emit Emit) erro
 		}
 		if repeat == 1 {
 			start := window.TumbleStart(vals[i], w.size, w.offset)
+			if w.session {
+				start = vals[i]
+			}
 			if start+w.size <= w.wm && (c.Signs == nil || c.Signs[i] > 0) {
 				w.lateIdx = append(w.lateIdx, int32(i))
 				continue

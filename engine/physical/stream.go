@@ -57,6 +57,9 @@ type colInfo struct {
 type windowBound struct {
 	isEnd bool
 	size  int64
+	// session marks the bounds of a SESSION window: they become final
+	// only in the session aggregate.
+	session bool
 }
 
 // built is a lowered subtree.
@@ -131,7 +134,7 @@ func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
 			}
 		}
 	}
-	if emit == ast.EmitOnWindowClose && len(p.Aggs) == 0 {
+	if emit == ast.EmitOnWindowClose && !p.Windowed {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT ON WINDOW CLOSE requires a windowed aggregation (GROUP BY window_start or window_end of a TUMBLE or HOP)")
 	}
 	return p, nil
@@ -169,12 +172,21 @@ func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 		if err != nil {
 			return nil, err
 		}
-		wa := ops.NewWindowAssign(n.TimeCol, n.Size, n.Slide, n.Offset, n.Schema())
+		var wa *ops.WindowAssign
+		if n.Kind == plan.Session {
+			if in.updating {
+				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "SESSION windows over an updating view are not supported")
+			}
+			wa = ops.NewSessionAssign(n.TimeCol, n.Size, n.Schema())
+		} else {
+			wa = ops.NewWindowAssign(n.TimeCol, n.Size, n.Slide, n.Offset, n.Schema())
+		}
 		in.p.Ops = append(in.p.Ops, wa)
 		in.p.Windows = append(in.p.Windows, wa)
+		session := n.Kind == plan.Session
 		in.cols = append(in.cols,
-			colInfo{bound: &windowBound{size: n.Size}},
-			colInfo{bound: &windowBound{isEnd: true, size: n.Size}})
+			colInfo{bound: &windowBound{size: n.Size, session: session}, upKey: -1},
+			colInfo{bound: &windowBound{isEnd: true, size: n.Size, session: session}, upKey: -1})
 		in.agg, in.aggKeys = false, nil
 		return in, nil
 	case *plan.Filter:
@@ -254,6 +266,11 @@ func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
 	}
 ok:
 	inSchema := n.Input.Schema()
+	for _, col := range n.Keys {
+		if b := in.cols[col].bound; b != nil && b.session {
+			return lowerSession(n, in, emit)
+		}
+	}
 	cfg := ops.HashAggConfig{Input: inSchema, Keys: n.Keys, Out: n.Schema(), EmitOnClose: emit == ast.EmitOnWindowClose}
 	retract := in.updating
 	for k, col := range n.Keys {
@@ -357,4 +374,48 @@ func keepUpstreamKey(n plan.Node, b *built) error {
 	}
 	b.out, b.aggKeys = out, keys
 	return nil
+}
+
+// lowerSession lowers an aggregate grouped by the bounds of a SESSION
+// window into a SessionAgg.
+func lowerSession(n *plan.Aggregate, in *built, emit ast.EmitMode) (*built, error) {
+	cfg := ops.SessionAggConfig{Input: n.Input.Schema(), Keys: n.Keys, Out: n.Schema(), StartKey: -1, EndKey: -1,
+		EmitOnClose: emit == ast.EmitOnWindowClose}
+	for k, col := range n.Keys {
+		if b := in.cols[col].bound; b != nil && b.session {
+			cfg.Gap = b.size
+			if b.isEnd {
+				cfg.EndKey = k
+			} else {
+				cfg.StartKey = k
+			}
+		}
+	}
+	for _, a := range n.Aggs {
+		spec, err := AggSpec(a, false)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Aggs = append(cfg.Aggs, spec)
+	}
+	in.p.Ops = append(in.p.Ops, ops.NewSessionAgg(cfg))
+	in.p.Windowed = true
+	out := make([]colInfo, len(n.Keys)+len(n.Aggs))
+	keys := make([]int, len(n.Keys))
+	for i := range out {
+		out[i].upKey = -1
+	}
+	for k, col := range n.Keys {
+		out[k] = in.cols[col]
+		out[k].upKey = -1
+		if b := out[k].bound; b != nil && b.session {
+			// Outside the aggregate the session bounds are final values
+			// whose row closes when the watermark passes window_end.
+			out[k].bound = &windowBound{isEnd: b.isEnd, size: 0}
+		}
+		keys[k] = k
+	}
+	in.cols, in.aggKeys, in.agg = out, keys, true
+	in.updating = emit != ast.EmitOnWindowClose
+	return in, nil
 }
