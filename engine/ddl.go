@@ -501,6 +501,7 @@ func (e *Engine) dropLocked(o *catalog.Object) error {
 		return sqlerr.Wrap(err, sqlerr.IOError, "drop %s", o.Name)
 	}
 	e.views.Delete(o.ID)
+	delete(e.tables, o.ID)
 	for _, owned := range e.cat.Owned(o.ID) {
 		e.cat.Remove(owned.ID)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -57,8 +58,9 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu   sync.Mutex // serialises DDL and checkpoints
-	jobs map[uint32]*job
+	mu     sync.Mutex // serialises DDL, DML on tables, and checkpoints
+	jobs   map[uint32]*job
+	tables map[uint32]*table
 	// views maps a view's ID to its store, read by queries.
 	views sync.Map
 
@@ -119,7 +121,7 @@ func newEngine(opts Options) *Engine {
 		opts.DefaultRetention = 24 * time.Hour
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}}
+	e := &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}, tables: map[uint32]*table{}}
 	e.addSystemRelations()
 	return e
 }
@@ -178,6 +180,8 @@ type ResultWriter interface {
 	Complete(tag string) error
 	Empty() error
 	Notice(severity, msg string) error
+	// CopyIn asks the client for COPY ... FROM STDIN data (text format).
+	CopyIn(columns int) (io.Reader, error)
 }
 
 // Session is one client's connection to the engine.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ type result struct {
 	cols []engine.Column
 	rows [][]types.Datum
 	tags []string
+	// copyData is what CopyIn hands to COPY FROM STDIN.
+	copyData string
 }
 
 func (r *result) Columns(cols []engine.Column) error { r.cols = cols; return nil }
@@ -39,6 +42,8 @@ func (r *result) Rows(rec arrow.RecordBatch) error {
 func (r *result) Complete(tag string) error   { r.tags = append(r.tags, tag); return nil }
 func (r *result) Empty() error                { return nil }
 func (r *result) Notice(string, string) error { return nil }
+
+func (r *result) CopyIn(int) (io.Reader, error) { return strings.NewReader(r.copyData), nil }
 
 // col returns column name of row i.
 func (r *result) col(i int, name string) types.Datum {
@@ -90,6 +95,12 @@ func (te *testEngine) exec(t testing.TB, sql string) *result {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return r
+}
+
+// execErr runs sql and returns its error; copyData feeds COPY FROM STDIN.
+func (te *testEngine) execErr(sql, copyData string) (*result, error) {
+	r := &result{copyData: copyData}
+	return r, te.sess.Query(context.Background(), sql, r)
 }
 
 // waitFor polls f until it returns "" or the deadline passes.

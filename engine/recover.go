@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 
+	"github.com/tocsin-db/tocsin/engine/durable"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/catalog"
 	"github.com/tocsin-db/tocsin/sql/parser"
@@ -37,6 +38,17 @@ func (e *Engine) recover() error {
 			}
 			if err := e.addSource(obj); err != nil {
 				return err
+			}
+		case *ast.CreateTable:
+			obj, err := e.defineTable(st, ent.ID)
+			if err != nil {
+				return fmt.Errorf("table %s: %w", ent.Name, err)
+			}
+			if err := e.addTable(obj); err != nil {
+				return err
+			}
+			if err := e.tables[obj.ID].store.RestoreEntries(e.db.Entries(durable.StorePrefix(obj.ID))); err != nil {
+				return fmt.Errorf("table %s: %w", ent.Name, err)
 			}
 		case *ast.CreateView:
 			obj, pipe, vo, err := e.defineView(st, ent.ID)

@@ -65,6 +65,20 @@ func (s *Session) exec(ctx context.Context, st ast.Statement, w ResultWriter) er
 		return s.selectQuery(ctx, st.Query, w)
 	case *ast.CreateSource:
 		return s.complete(w, "CREATE SOURCE", s.createSource(st, w))
+	case *ast.CreateTable:
+		return s.complete(w, "CREATE TABLE", s.createTable(st, w))
+	case *ast.Insert:
+		n, err := s.insert(st)
+		return s.complete(w, fmt.Sprintf("INSERT 0 %d", n), err)
+	case *ast.Update:
+		n, err := s.update(st)
+		return s.complete(w, fmt.Sprintf("UPDATE %d", n), err)
+	case *ast.Delete:
+		n, err := s.deleteRows(st)
+		return s.complete(w, fmt.Sprintf("DELETE %d", n), err)
+	case *ast.Copy:
+		n, err := s.copyFrom(st, w)
+		return s.complete(w, fmt.Sprintf("COPY %d", n), err)
 	case *ast.CreateView:
 		if !st.Materialized {
 			return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "CREATE VIEW is not supported; use CREATE MATERIALIZED VIEW")

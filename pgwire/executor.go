@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -64,4 +65,10 @@ type ResultWriter interface {
 	Empty() error
 	// Notice sends a NoticeResponse with severity NOTICE or WARNING.
 	Notice(severity, msg string) error
+	// CopyIn starts COPY ... FROM STDIN for a statement: it tells the
+	// client to send data (CopyInResponse, text format, columns columns)
+	// and returns a reader of the data the client sends, which ends (EOF)
+	// at CopyDone and fails at CopyFail. The statement then ends with
+	// Complete("COPY n") or an error as usual.
+	CopyIn(columns int) (io.Reader, error)
 }

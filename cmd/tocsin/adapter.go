@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -38,7 +39,8 @@ func (w writer) Columns(cols []engine.Column) error {
 	return w.w.Columns(out)
 }
 
-func (w writer) Rows(rec arrow.RecordBatch) error  { return w.w.Rows(rec) }
-func (w writer) Complete(tag string) error         { return w.w.Complete(tag) }
-func (w writer) Empty() error                      { return w.w.Empty() }
-func (w writer) Notice(severity, msg string) error { return w.w.Notice(severity, msg) }
+func (w writer) Rows(rec arrow.RecordBatch) error      { return w.w.Rows(rec) }
+func (w writer) Complete(tag string) error             { return w.w.Complete(tag) }
+func (w writer) Empty() error                          { return w.w.Empty() }
+func (w writer) Notice(severity, msg string) error     { return w.w.Notice(severity, msg) }
+func (w writer) CopyIn(columns int) (io.Reader, error) { return w.w.CopyIn(columns) }

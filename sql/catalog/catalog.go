@@ -58,6 +58,7 @@ type Object struct {
 
 	Source *SourceDef
 	View   *ViewDef
+	Table  *TableDef
 	// Owner is set on a system relation that belongs to another object
 	// (a source's dead-letter table): it is dropped with its owner and
 	// does not block the owner's DROP.
@@ -98,6 +99,12 @@ type ViewDef struct {
 	// reading this one derive their windows and retention from it.
 	Time int
 	Plus int64
+}
+
+// TableDef describes a table.
+type TableDef struct {
+	// Key lists the PRIMARY KEY columns (empty: rows have no key).
+	Key []int
 }
 
 // Resolver is what the binder needs: look a relation up by name.

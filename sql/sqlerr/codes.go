@@ -33,6 +33,7 @@ var (
 	InvalidArgumentForNthValue   = Code{"22016"}
 	InvalidArgumentForNtile      = Code{"22014"}
 	InvalidTextRepresentation    = Code{"22P02"}
+	BadCopyFileFormat            = Code{"22P04"}
 	UntranslatableCharacter      = Code{"22P05"}
 	InvalidJSONText              = Code{"22032"}
 	NotNullViolation             = Code{"23502"}
