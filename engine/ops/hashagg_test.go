@@ -79,9 +79,9 @@ type row struct {
 }
 
 // view applies emitted rows by key, as a materialized view does.
-type view map[string]row
+type resultView map[string]row
 
-func (v view) apply(t *testing.T, c batch.Chunk) {
+func (v resultView) apply(t *testing.T, c batch.Chunk) {
 	rec := c.Rec
 	for i := 0; i < int(rec.NumRows()); i++ {
 		k := fmt.Sprintf("%d/%s", rec.Column(0).(*array.Timestamp).Value(i), rec.Column(1).(*array.String).Value(i))
@@ -110,9 +110,9 @@ func record(evs []event) arrow.RecordBatch {
 // run feeds events in batches, advancing the watermark (max ts - delay)
 // after each batch; restoreAt >= 0 snapshots the pipeline after that
 // batch and continues on a fresh pipeline restored from the bytes.
-func run(t *testing.T, evs []event, batchSize int, delay int64, eowc bool, restoreAt int) (view, int64) {
+func run(t *testing.T, evs []event, batchSize int, delay int64, eowc bool, restoreAt int) (resultView, int64) {
 	p := newPipeline(t, eowc)
-	v := view{}
+	v := resultView{}
 	ctx := &functions.Context{}
 	emit := func(c batch.Chunk) error { v.apply(t, c); return nil }
 	maxTS := int64(math.MinInt64)
@@ -151,8 +151,8 @@ func run(t *testing.T, evs []event, batchSize int, delay int64, eowc bool, resto
 // oracle computes the expected view with the same lateness rule: an
 // event is late if its window's end <= max(ts) - delay over the batches
 // before it.
-func oracle(evs []event, batchSize int, delay int64) (view, int64) {
-	v := view{}
+func oracle(evs []event, batchSize int, delay int64) (resultView, int64) {
+	v := resultView{}
 	var late int64
 	wm := int64(math.MinInt64)
 	maxTS := int64(math.MinInt64)

@@ -68,3 +68,14 @@ func (s *Store) DeleteKeys(keys []string) {
 		s.delete(k)
 	}
 }
+
+// Get returns the encoded row stored under key in the snapshot.
+func (sn *Snapshot) Get(key string) (string, bool) {
+	e, ok := sn.tree.Get(entry{key: key})
+	return e.row, ok
+}
+
+// Rows calls fn with every encoded row of the snapshot, in key order.
+func (sn *Snapshot) Rows(fn func(row string) bool) {
+	sn.tree.Scan(func(e entry) bool { return fn(e.row) })
+}
