@@ -110,9 +110,9 @@ func TestViewsOverViews(t *testing.T) {
 			per5 = append(per5, fmt.Sprintf("%s|%d|%d", types.FormatTimestamp(st.UnixMicro(), false), x[0], x[1]))
 		}
 		want := map[string]string{
-			"SELECT k, n, s FROM per_key":                      sortedLines(perKey),
-			"SELECT n, keys, total FROM by_count":              sortedLines(byCount),
-			"SELECT k, n FROM busy":                            sortedLines(busy),
+			"SELECT k, n, s FROM per_key":                       sortedLines(perKey),
+			"SELECT n, keys, total FROM by_count":               sortedLines(byCount),
+			"SELECT k, n FROM busy":                             sortedLines(busy),
 			"SELECT window_start, n, key_minutes FROM per_5min": sortedLines(per5),
 		}
 		for q, w := range want {
