@@ -5,7 +5,7 @@ BIN         := bin/tocsin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PKGS        := ./...
 
-.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean crash-large soak bench-checkpoint
+.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean crash-large soak bench-checkpoint pgdiff
 
 ## build: compile bin/tocsin
 build:
@@ -21,6 +21,11 @@ test: test-deps
 
 test-deps:
 	@./scripts/ensure-psql
+
+## pgdiff: Tocsin against a real PostgreSQL 15 on generated streams (installs the
+## server with apt-get if it is missing); CASE=name runs one case
+pgdiff:
+	TOCSIN_PGDIFF=1 $(GO) test -count=1 -timeout 20m -run 'TestPostgresDifferential$(if $(CASE),/$(CASE))' ./cmd/tocsin
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint: fmt-check vet staticcheck

@@ -134,17 +134,20 @@ func (e *Engine) Checkpoint() error {
 	e.ckpt.lastID = r.id
 	e.ckpt.last = info
 	for _, j := range done {
-		if !j.readsSource() {
-			continue
-		}
-		j, offsets := j, r.barriers[j.view.ID].offsets
-		go func() {
-			ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
-			defer cancel()
-			if err := j.conn.Commit(ctx, offsets); err != nil && ctx.Err() == nil {
-				j.log.Debug("report checkpointed offsets to the consumer group", "view", j.view.Name, "err", err)
+		offsets := r.barriers[j.view.ID].offsets
+		for i, in := range j.inputs {
+			if i >= len(offsets) {
+				break
 			}
-		}()
+			in, offs, name := in, offsets[i], j.view.Name
+			go func() {
+				ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+				defer cancel()
+				if err := in.conn.Commit(ctx, offs); err != nil && ctx.Err() == nil {
+					e.log.Debug("report checkpointed offsets to the consumer group", "view", name, "err", err)
+				}
+			}()
+		}
 	}
 	return nil
 }

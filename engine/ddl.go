@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tocsin-db/tocsin/connectors"
+	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/durable"
 	"github.com/tocsin-db/tocsin/engine/expr"
 	"github.com/tocsin-db/tocsin/engine/ops"
@@ -264,9 +265,7 @@ func (s *Session) createView(st *ast.CreateView, w ResultWriter) error {
 		return err
 	}
 	if err := s.e.persist(obj); err != nil {
-		if j.conn != nil {
-			_ = j.conn.Close()
-		}
+		j.closeInputs()
 		return err
 	}
 	if err := s.e.addView(obj, j, vo); err != nil {
@@ -287,7 +286,7 @@ func (e *Engine) defineView(st *ast.CreateView, id uint32) (*catalog.Object, *ph
 	if err != nil {
 		return nil, nil, vo, err
 	}
-	pipe, err := physical.BuildStream(p, st.Emit)
+	pipe, err := physical.BuildStream(p, st.Emit, e)
 	if err != nil {
 		return nil, nil, vo, sqlerr.Wrap(err, sqlerr.CodeOf(err), "")
 	}
@@ -314,7 +313,7 @@ func (e *Engine) defineView(st *ast.CreateView, id uint32) (*catalog.Object, *ph
 	}
 	obj := &catalog.Object{
 		ID: id, Kind: catalog.KindMaterializedView, Name: st.Name.Name(), Schema: schema,
-		SQL: st.Text, Deps: []uint32{pipe.Source.ID},
+		SQL: st.Text, Deps: viewDeps(pipe),
 		View: &catalog.ViewDef{Query: st.Query, QueryText: st.QueryText, Emit: st.Emit, Options: options(st.With),
 			Key: pipe.Key, AppendOnly: pipe.AppendOnly, Time: pipe.Time, Plus: pipe.Plus},
 	}
@@ -325,9 +324,7 @@ func (e *Engine) defineView(st *ast.CreateView, id uint32) (*catalog.Object, *ph
 // is not started yet (see startView).
 func (e *Engine) addView(obj *catalog.Object, j *job, vo viewOptions) error {
 	if err := e.cat.Add(obj); err != nil {
-		if j.conn != nil {
-			_ = j.conn.Close()
-		}
+		j.closeInputs()
 		return err
 	}
 	if vo.keepLate {
@@ -362,50 +359,67 @@ func (e *Engine) startView(j *job, attached bool) error {
 	}
 }
 
+// newInput connects a view to one source (not opened yet).
+func (e *Engine) newInput(src *catalog.Object, view string) (*input, error) {
+	factory, ok := e.opts.Connectors.Source(src.Source.Connector)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "unknown connector %q", src.Source.Connector)
+	}
+	spec, err := sourceSpec(src, view)
+	if err != nil {
+		return nil, err
+	}
+	in := &input{obj: src, offsets: connectors.Offsets{}, wm: noWatermark}
+	in.stats.offsets, in.stats.highs = connectors.Offsets{}, map[int32]int64{}
+	in.stats.watermark.Store(noWatermark)
+	if in.conn, err = factory(spec); err != nil {
+		return nil, err
+	}
+	if src.Source.Watermark != nil {
+		x, err := newBinderFor(e).BindScalar(src.Source.Watermark, src.Name, src.Schema)
+		if err == nil {
+			in.wmExpr, err = expr.Compile(x)
+		}
+		if err != nil {
+			_ = in.conn.Close()
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
 // newJob builds the job that maintains a view (not started).
 func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOptions) (*job, error) {
 	src := pipe.Source
 	j := &job{
 		view: obj, source: src, pipe: pipe,
-		store: view.NewStore(obj.Schema, pipe.Key),
+		store: view.NewStore(obj.Schema, pipe.Key, pipe.Keyed),
 		idle:  e.opts.IdleTimeout, now: e.opts.Now, log: e.log,
 		fctx:    &functions.Context{},
 		rounds:  make(chan *round, 1),
 		subReqs: make(chan subscribeReq),
-		offsets: connectors.Offsets{},
 	}
 	j.stats.offsets, j.stats.highs = connectors.Offsets{}, map[int32]int64{}
 	j.stats.watermark.Store(noWatermark)
-	switch src.Kind {
-	case catalog.KindSource:
-		factory, ok := e.opts.Connectors.Source(src.Source.Connector)
-		if !ok {
-			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "unknown connector %q", src.Source.Connector)
-		}
-		spec, err := sourceSpec(src, obj.Name)
+	sources := pipe.Inputs
+	if len(sources) == 0 && src.Kind == catalog.KindSource {
+		sources = []*catalog.Object{src}
+	}
+	for _, s := range sources {
+		in, err := e.newInput(s, obj.Name)
 		if err != nil {
+			j.closeInputs()
 			return nil, err
 		}
-		if j.conn, err = factory(spec); err != nil {
-			return nil, err
-		}
-		if src.Source.Watermark != nil {
-			x, err := newBinderFor(e).BindScalar(src.Source.Watermark, src.Name, src.Schema)
-			if err == nil {
-				j.wmExpr, err = expr.Compile(x)
-			}
-			if err != nil {
-				_ = j.conn.Close()
-				return nil, err
-			}
-		}
-	case catalog.KindMaterializedView:
+		j.inputs = append(j.inputs, in)
+	}
+	if src.Kind == catalog.KindMaterializedView {
 		up, ok := e.jobs[src.ID]
 		if !ok {
 			return nil, sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "materialized view %s is not running", src.Name)
 		}
 		j.upstream, j.inbox = up, newSubscription(obj.ID)
-	default:
+	} else if len(j.inputs) == 0 {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view over %s %s is not supported", src.Kind, src.Name)
 	}
 	if vo.retention > 0 && pipe.Time >= 0 {
@@ -418,8 +432,9 @@ func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOpt
 		j.store.SetRetention(r)
 	}
 	if vo.keepLate {
-		if src.Kind != catalog.KindSource {
-			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "late_rows = 'keep' is supported on views that read a source")
+		if len(j.inputs) != 1 {
+			j.closeInputs()
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "late_rows = 'keep' is supported on views that read one source")
 		}
 		j.late = newLateRows(src.Schema, func() int64 { return j.stats.watermark.Load() })
 		for _, wa := range pipe.Windows {
@@ -427,6 +442,16 @@ func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOpt
 		}
 	}
 	j.chain = ops.NewChain(j.fctx, j.output, pipe.Ops...)
+	switch {
+	case pipe.Join != nil:
+		for i, in := range j.inputs {
+			side := i
+			toJoin := func(c batch.Chunk) error { return pipe.Join.PushSide(j.fctx, side, c, j.chain.Push) }
+			in.chain = ops.NewChain(j.fctx, toJoin, pipe.Sides[i]...)
+		}
+	case len(j.inputs) == 1:
+		j.inputs[0].chain = j.chain
+	}
 	return j, nil
 }
 
@@ -507,4 +532,28 @@ func (e *Engine) dropLocked(o *catalog.Object) error {
 	}
 	e.cat.Remove(o.ID)
 	return nil
+}
+
+// viewDeps lists what a view reads: its source or upstream view, and the
+// tables it joins.
+func viewDeps(pipe *physical.Pipeline) []uint32 {
+	deps := []uint32{pipe.Source.ID}
+	for _, in := range pipe.Inputs {
+		if in.ID != pipe.Source.ID {
+			deps = append(deps, in.ID)
+		}
+	}
+	for _, t := range pipe.Tables {
+		deps = append(deps, t.ID)
+	}
+	return deps
+}
+
+// TableSnapshot implements physical.Env.
+func (e *Engine) TableSnapshot(obj *catalog.Object) (func() *view.Snapshot, error) {
+	t, ok := e.tables[obj.ID]
+	if !ok {
+		return nil, sqlerr.New(sqlerr.UndefinedTable, "table %q does not exist", obj.Name)
+	}
+	return t.store.Read, nil
 }

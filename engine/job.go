@@ -17,6 +17,7 @@ import (
 	"github.com/tocsin-db/tocsin/engine/expr"
 	"github.com/tocsin-db/tocsin/engine/ops"
 	"github.com/tocsin-db/tocsin/engine/physical"
+	"github.com/tocsin-db/tocsin/engine/state"
 	"github.com/tocsin-db/tocsin/engine/view"
 	"github.com/tocsin-db/tocsin/engine/window"
 	"github.com/tocsin-db/tocsin/functions"
@@ -64,19 +65,34 @@ func (s *jobStats) progress() (connectors.Offsets, map[int32]int64) {
 	return s.offsets.Clone(), highs
 }
 
-// job maintains one materialized view. It reads either a source (conn)
-// or another view (upstream, through inbox).
+// input is one source a job reads: its connector, its watermark tracker
+// and its position, and the chain its batches enter.
+type input struct {
+	obj      *catalog.Object
+	conn     connectors.Source
+	wmExpr   *expr.Evaluator
+	chain    *ops.Chain
+	tracker  *window.Tracker
+	restored *trackerState
+	offsets  connectors.Offsets
+	stats    jobStats
+	// wm is the input's watermark as last applied.
+	wm          int64
+	deadLetters []connectors.Reject
+}
+
+// job maintains one materialized view. It reads one or two sources
+// (inputs), or another view (upstream, through inbox).
 type job struct {
 	view     *catalog.Object
-	source   *catalog.Object // the source or view it reads
+	source   *catalog.Object // the first source, or the view it reads
 	pipe     *physical.Pipeline
-	chain    *ops.Chain
+	chain    *ops.Chain // the operators after the join, or all of them
 	fctx     *functions.Context
 	store    *view.Store
-	conn     connectors.Source
+	inputs   []*input
 	upstream *job
 	inbox    *subscription
-	wmExpr   *expr.Evaluator
 	idle     time.Duration
 	now      func() time.Time
 	log      *slog.Logger
@@ -96,11 +112,7 @@ type job struct {
 	done    chan struct{}
 
 	// Owned by the job's goroutine.
-	offsets     connectors.Offsets
-	tracker     *window.Tracker
-	restored    *trackerState
-	deadLetters []connectors.Reject
-	subs        []*subscription
+	subs []*subscription
 }
 
 // trackerState is the watermark state a checkpoint keeps.
@@ -113,11 +125,12 @@ type trackerState struct {
 // between two batches: the cut at which the checkpoint records the job's
 // position.
 type barrier struct {
-	id      uint64
-	full    bool
-	batch   *durable.Batch
-	reply   chan error
-	offsets connectors.Offsets
+	id    uint64
+	full  bool
+	batch *durable.Batch
+	reply chan error
+	// offsets are each input's checkpointed offsets.
+	offsets []connectors.Offsets
 }
 
 func (j *job) setStatus(s string, err error) {
@@ -133,9 +146,9 @@ func (j *job) Status() (string, error) {
 	return j.status, j.err
 }
 
-// readsSource reports whether the job reads a source (and so receives
+// readsSource reports whether the job reads sources (and so receives
 // checkpoint rounds from the coordinator rather than from an upstream).
-func (j *job) readsSource() bool { return j.conn != nil }
+func (j *job) readsSource() bool { return len(j.inputs) > 0 }
 
 func (j *job) start(ctx context.Context) {
 	ctx, j.cancel = context.WithCancel(ctx)
@@ -183,12 +196,6 @@ func (j *job) takeRound(ctx context.Context, r *round) error {
 	return j.forward(ctx, message{kind: msgRound, round: r})
 }
 
-// read is one ReadBatch result.
-type read struct {
-	b   *connectors.Batch
-	err error
-}
-
 // openBackoff bounds the delay between attempts to open a source whose
 // broker or topic is not available yet.
 const (
@@ -196,24 +203,24 @@ const (
 	maxOpenBackoff = 5 * time.Second
 )
 
-// open opens the source from the job's offsets, retrying while the
+// open opens an input's source from its offsets, retrying while the
 // broker is unreachable or the topic does not exist yet (the view shows
 // "waiting" with the reason); other errors fail the view. Checkpoint
 // rounds and subscriptions arriving meanwhile are served: the job's state
 // has not changed.
-func (j *job) open(ctx context.Context) error {
+func (j *job) open(ctx context.Context, in *input) error {
 	backoff := minOpenBackoff
 	for {
-		err := j.conn.Open(ctx, connectors.Start{Offsets: j.offsets.Clone()})
+		err := in.conn.Open(ctx, connectors.Start{Offsets: in.offsets.Clone()})
 		if err == nil {
 			return nil
 		}
 		retry := errors.Is(err, connectors.ErrNotConnected) || sqlerr.CodeOf(err) == sqlerr.UndefinedObject
 		if !retry || ctx.Err() != nil {
-			return fmt.Errorf("open source %s: %w", j.source.Name, err)
+			return fmt.Errorf("open source %s: %w", in.obj.Name, err)
 		}
 		j.setStatus("waiting", err)
-		j.log.Warn("source not available yet; retrying", "view", j.view.Name, "source", j.source.Name, "err", err, "in", backoff)
+		j.log.Warn("source not available yet; retrying", "view", j.view.Name, "source", in.obj.Name, "err", err, "in", backoff)
 		t := time.NewTimer(backoff)
 	wait:
 		for {
@@ -235,37 +242,48 @@ func (j *job) open(ctx context.Context) error {
 	}
 }
 
-// runSource is the loop of a job that reads a source.
+// taggedRead is a ReadBatch result of input i.
+type taggedRead struct {
+	i   int
+	b   *connectors.Batch
+	err error
+}
+
+// runSource is the loop of a job that reads sources.
 func (j *job) runSource(ctx context.Context) error {
-	defer j.conn.Close()
-	if err := j.open(ctx); err != nil {
-		return err
-	}
-	j.tracker = window.NewTracker(j.conn.Partitions(), j.idle, j.now())
-	if r := j.restored; r != nil {
-		j.tracker.Restore(r.parts, r.current, j.now())
+	for _, in := range j.inputs {
+		defer in.conn.Close()
+		if err := j.open(ctx, in); err != nil {
+			return err
+		}
+		in.tracker = window.NewTracker(in.conn.Partitions(), j.idle, j.now())
+		if r := in.restored; r != nil {
+			in.tracker.Restore(r.parts, r.current, j.now())
+		}
 	}
 	j.setStatus("running", nil)
 
-	// The reader is bounded: it holds at most one batch here, and the
-	// source holds a few more; a slow view slows its reads.
-	reads := make(chan read, 1)
-	go func() {
-		for {
-			b, err := j.conn.ReadBatch(ctx)
-			select {
-			case reads <- read{b, err}:
-			case <-ctx.Done():
-				if b != nil && b.Rec != nil {
-					b.Rec.Release()
+	// Readers are bounded: each holds at most one batch in this channel,
+	// and its source a few more; a slow view slows its reads.
+	reads := make(chan taggedRead, len(j.inputs))
+	for i, in := range j.inputs {
+		go func() {
+			for {
+				b, err := in.conn.ReadBatch(ctx)
+				select {
+				case reads <- taggedRead{i, b, err}:
+				case <-ctx.Done():
+					if b != nil && b.Rec != nil {
+						b.Rec.Release()
+					}
+					return
 				}
-				return
+				if err != nil {
+					return
+				}
 			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+		}()
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -281,74 +299,95 @@ func (j *job) runSource(ctx context.Context) error {
 		case <-tick.C:
 			// Idle partitions stop holding the watermark back even when
 			// no data arrives.
-			if err := j.advance(ctx); err != nil {
-				return err
+			for i := range j.inputs {
+				if err := j.advance(ctx, i); err != nil {
+					return err
+				}
 			}
 			j.store.Publish()
 		case r := <-reads:
 			if r.err != nil {
 				if errors.Is(r.err, connectors.ErrEndOfInput) {
-					return nil
+					continue
 				}
 				return r.err
 			}
-			if err := j.apply(ctx, r.b); err != nil {
+			if err := j.apply(ctx, r.i, r.b); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// apply processes one source batch: counters, watermark observation,
+// apply processes one batch of input i: counters, watermark observation,
 // the dataflow, the watermark advance, retention, and publication.
-func (j *job) apply(ctx context.Context, b *connectors.Batch) error {
+func (j *job) apply(ctx context.Context, i int, b *connectors.Batch) error {
+	in := j.inputs[i]
 	now := j.now()
 	j.fctx.Now = now.UnixMicro()
-	j.stats.records.Add(b.Records())
-	j.stats.bytes.Add(b.Bytes)
-	j.stats.malformed.Add(int64(len(b.Rejects)))
-	j.stats.batches.Add(1)
-	j.deadLetters = append(j.deadLetters, b.Rejects...)
+	in.stats.records.Add(b.Records())
+	in.stats.bytes.Add(b.Bytes)
+	in.stats.malformed.Add(int64(len(b.Rejects)))
+	in.stats.batches.Add(1)
+	in.deadLetters = append(in.deadLetters, b.Rejects...)
 	maxWM := int64(window.NoWatermark)
 	if b.Rec != nil && b.Rec.NumRows() > 0 {
 		defer b.Rec.Release()
-		j.stats.rows.Add(b.Rec.NumRows())
-		if j.wmExpr != nil {
-			arr, err := j.wmExpr.EvalArray(j.fctx, b.Rec)
+		in.stats.rows.Add(b.Rec.NumRows())
+		if in.wmExpr != nil {
+			arr, err := in.wmExpr.EvalArray(j.fctx, b.Rec)
 			if err != nil {
 				return fmt.Errorf("watermark expression: %w", err)
 			}
-			for i, v := range vec.Values[int64](arr) {
-				if v > maxWM && arr.IsValid(i) {
+			for k, v := range vec.Values[int64](arr) {
+				if v > maxWM && arr.IsValid(k) {
 					maxWM = v
 				}
 			}
 		}
 		origin := &batch.Origin{Partition: b.Partition, Offsets: b.Offsets}
-		if err := j.chain.Push(batch.Chunk{Rec: b.Rec, Origin: origin}); err != nil {
+		if err := in.chain.Push(batch.Chunk{Rec: b.Rec, Origin: origin}); err != nil {
 			return err
 		}
 	}
-	j.offsets[b.Partition] = b.NextOffset
-	j.stats.setOffset(b.Partition, b.NextOffset, b.HighWatermark)
-	j.tracker.Observe(b.Partition, maxWM, now)
-	if err := j.advance(ctx); err != nil {
+	in.offsets[b.Partition] = b.NextOffset
+	in.stats.setOffset(b.Partition, b.NextOffset, b.HighWatermark)
+	in.tracker.Observe(b.Partition, maxWM, now)
+	if err := j.advance(ctx, i); err != nil {
 		return err
 	}
+	j.setLate()
 	j.store.Publish()
 	return nil
 }
 
-// advance moves a source job's watermark if its partitions allow.
-func (j *job) advance(ctx context.Context) error {
-	if j.wmExpr == nil {
+// advance moves input i's watermark if its partitions allow, and the
+// view's watermark (the lowest of its inputs') with it.
+func (j *job) advance(ctx context.Context, i int) error {
+	in := j.inputs[i]
+	if in.wmExpr == nil {
 		return nil
 	}
-	wm, moved := j.tracker.Advance(j.now())
+	wm, moved := in.tracker.Advance(j.now())
 	if !moved {
 		return nil
 	}
-	return j.watermark(ctx, wm)
+	in.wm = wm
+	in.stats.watermark.Store(wm)
+	if j.pipe.Join == nil {
+		return j.watermark(ctx, wm)
+	}
+	// Two inputs: the side's operators and the join see the side's
+	// watermark; what follows the join sees the lowest of the two.
+	if err := in.chain.Watermark(wm); err != nil {
+		return err
+	}
+	j.pipe.Join.WatermarkSide(i, wm)
+	low := wm
+	for _, other := range j.inputs {
+		low = min(low, other.wm)
+	}
+	return j.watermark(ctx, low)
 }
 
 // watermark applies a new watermark: windows close (their rows flow to
@@ -365,7 +404,7 @@ func (j *job) watermark(ctx context.Context, wm int64) error {
 	if _, err := j.store.Expire(wm); err != nil {
 		return err
 	}
-	j.stats.late.Store(j.lateCount())
+	j.setLate()
 	return j.forward(ctx, message{kind: msgWatermark, wm: wm})
 }
 
@@ -377,7 +416,35 @@ func (j *job) lateCount() int64 {
 	for _, a := range j.pipe.Aggs {
 		late += a.Late()
 	}
+	if j.pipe.Join != nil {
+		late += j.pipe.Join.Late()
+	}
 	return late
+}
+
+// states lists the state of every operator of the job in a fixed order
+// (each side's, the join, then the rest), for checkpoints.
+func (j *job) states() []state.Snapshotter {
+	var all []state.Snapshotter
+	for _, side := range j.pipe.Sides {
+		for _, op := range side {
+			all = append(all, op)
+		}
+	}
+	if j.pipe.Join != nil {
+		all = append(all, j.pipe.Join)
+	}
+	for _, op := range j.pipe.Ops {
+		all = append(all, op)
+	}
+	return all
+}
+
+// closeInputs closes the connectors of a job that never started.
+func (j *job) closeInputs() {
+	for _, in := range j.inputs {
+		_ = in.conn.Close()
+	}
 }
 
 // runView is the loop of a job that reads another view.
@@ -405,7 +472,7 @@ func (j *job) runView(ctx context.Context) error {
 				if err := j.chain.Push(m.chunk); err != nil {
 					return err
 				}
-				j.stats.late.Store(j.lateCount())
+				j.setLate()
 				j.store.Publish()
 			case msgWatermark:
 				if err := j.watermark(ctx, m.wm); err != nil {
@@ -418,5 +485,26 @@ func (j *job) runView(ctx context.Context) error {
 				}
 			}
 		}
+	}
+}
+
+// setLate publishes the late counts. A two-input job counts each side's
+// late rows on its source; windows after the join count on the first.
+func (j *job) setLate() {
+	late := j.lateCount()
+	j.stats.late.Store(late)
+	if len(j.inputs) == 0 {
+		return
+	}
+	side := make([]int64, len(j.inputs))
+	if j.pipe.Join != nil {
+		for i := range j.inputs {
+			side[i] = j.pipe.Join.LateSide(i)
+			late -= side[i]
+		}
+	}
+	side[0] += late
+	for i, in := range j.inputs {
+		in.stats.late.Store(side[i])
 	}
 }

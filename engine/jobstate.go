@@ -14,44 +14,48 @@ import (
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
-const jobMetaVersion = 1
+const jobMetaVersion = 2
 
-// encodeMeta writes the job's offsets, watermark state and counters.
+// encodeMeta writes the job's position: per input its offsets, watermark
+// state and counters; for a view reading a view, its own counters.
 func (j *job) encodeMeta() []byte {
 	w := state.Writer{Buf: []byte{jobMetaVersion}}
-	parts := make([]int32, 0, len(j.offsets))
-	for p := range j.offsets {
-		parts = append(parts, p)
-	}
-	sort.Slice(parts, func(a, b int) bool { return parts[a] < parts[b] })
-	w.Uvarint(uint64(len(parts)))
-	for _, p := range parts {
-		w.Varint(int64(p))
-		w.Varint(j.offsets[p])
-	}
-	if j.tracker != nil {
-		pw := j.tracker.PartitionWatermarks()
-		w.Varint(j.tracker.Current())
+	w.Varint(j.stats.watermark.Load())
+	w.Varint(j.stats.records.Load())
+	w.Varint(j.stats.rows.Load())
+	w.Uvarint(uint64(len(j.inputs)))
+	for _, in := range j.inputs {
+		parts := make([]int32, 0, len(in.offsets))
+		for p := range in.offsets {
+			parts = append(parts, p)
+		}
+		sort.Slice(parts, func(a, b int) bool { return parts[a] < parts[b] })
+		w.Uvarint(uint64(len(parts)))
+		for _, p := range parts {
+			w.Varint(int64(p))
+			w.Varint(in.offsets[p])
+		}
+		var current int64
+		var pw map[int32]int64
+		switch {
+		case in.tracker != nil:
+			current, pw = in.tracker.Current(), in.tracker.PartitionWatermarks()
+		case in.restored != nil:
+			current, pw = in.restored.current, in.restored.parts
+		default:
+			current = noWatermark
+		}
+		w.Varint(current)
 		w.Uvarint(uint64(len(pw)))
 		for p, wm := range pw {
 			w.Varint(int64(p))
 			w.Varint(wm)
 		}
-	} else if r := j.restored; r != nil {
-		w.Varint(r.current)
-		w.Uvarint(uint64(len(r.parts)))
-		for p, wm := range r.parts {
-			w.Varint(int64(p))
-			w.Varint(wm)
-		}
-	} else {
-		w.Varint(j.stats.watermark.Load())
-		w.Uvarint(0)
+		w.Varint(in.stats.records.Load())
+		w.Varint(in.stats.bytes.Load())
+		w.Varint(in.stats.rows.Load())
+		w.Varint(in.stats.malformed.Load())
 	}
-	w.Varint(j.stats.records.Load())
-	w.Varint(j.stats.bytes.Load())
-	w.Varint(j.stats.rows.Load())
-	w.Varint(j.stats.malformed.Load())
 	return w.Buf
 }
 
@@ -61,25 +65,34 @@ func (j *job) restoreMeta(b []byte) error {
 		return fmt.Errorf("view %s: unknown job state version", j.view.Name)
 	}
 	r := state.Reader{Buf: b[1:]}
-	n := r.Uvarint()
-	for i := uint64(0); i < n && r.Err == nil; i++ {
-		p := int32(r.Varint())
-		off := r.Varint()
-		j.offsets[p] = off
-		j.stats.setOffset(p, off, -1)
-	}
-	ts := &trackerState{parts: map[int32]int64{}, current: r.Varint()}
-	n = r.Uvarint()
-	for i := uint64(0); i < n && r.Err == nil; i++ {
-		p := int32(r.Varint())
-		ts.parts[p] = r.Varint()
-	}
-	j.restored = ts
-	j.stats.watermark.Store(ts.current)
+	j.stats.watermark.Store(r.Varint())
 	j.stats.records.Store(r.Varint())
-	j.stats.bytes.Store(r.Varint())
 	j.stats.rows.Store(r.Varint())
-	j.stats.malformed.Store(r.Varint())
+	n := int(r.Uvarint())
+	if r.Err == nil && n != len(j.inputs) {
+		return fmt.Errorf("view %s: checkpoint has %d inputs, the view %d", j.view.Name, n, len(j.inputs))
+	}
+	for _, in := range j.inputs {
+		np := r.Uvarint()
+		for i := uint64(0); i < np && r.Err == nil; i++ {
+			p := int32(r.Varint())
+			off := r.Varint()
+			in.offsets[p] = off
+			in.stats.setOffset(p, off, -1)
+		}
+		ts := &trackerState{parts: map[int32]int64{}, current: r.Varint()}
+		np = r.Uvarint()
+		for i := uint64(0); i < np && r.Err == nil; i++ {
+			p := int32(r.Varint())
+			ts.parts[p] = r.Varint()
+		}
+		in.restored, in.wm = ts, ts.current
+		in.stats.watermark.Store(ts.current)
+		in.stats.records.Store(r.Varint())
+		in.stats.bytes.Store(r.Varint())
+		in.stats.rows.Store(r.Varint())
+		in.stats.malformed.Store(r.Varint())
+	}
 	return r.Err
 }
 
@@ -92,7 +105,7 @@ func (j *job) checkpoint(b *barrier) error {
 		b.batch.DeletePrefix(durable.ObjectPrefix(id))
 	}
 	b.batch.Put(durable.JobKey(id), j.encodeMeta())
-	for i, op := range j.pipe.Ops {
+	for i, op := range j.states() {
 		prefix := durable.OperatorPrefix(id, i)
 		if cp, ok := op.(state.Checkpointer); ok {
 			if err := cp.Checkpoint(b.batch.Sink(prefix), b.full); err != nil {
@@ -111,12 +124,15 @@ func (j *job) checkpoint(b *barrier) error {
 	if err := j.store.Checkpoint(b.batch.Sink(durable.StorePrefix(id)), b.full); err != nil {
 		return err
 	}
-	if len(j.deadLetters) > 0 {
-		topic := j.source.Source.Options["topic"]
-		for _, r := range j.deadLetters {
-			b.batch.Put(durable.DeadLetterKey(j.source.ID, r.Partition, r.Offset), encodeDeadLetter(r, topic, j.now().UnixMicro()))
+	for _, in := range j.inputs {
+		if len(in.deadLetters) == 0 {
+			continue
 		}
-		j.deadLetters = j.deadLetters[:0]
+		topic := in.obj.Source.Options["topic"]
+		for _, r := range in.deadLetters {
+			b.batch.Put(durable.DeadLetterKey(in.obj.ID, r.Partition, r.Offset), encodeDeadLetter(r, topic, j.now().UnixMicro()))
+		}
+		in.deadLetters = in.deadLetters[:0]
 	}
 	if j.late != nil {
 		for _, lr := range j.late.pending {
@@ -124,7 +140,10 @@ func (j *job) checkpoint(b *barrier) error {
 		}
 		j.late.pending = j.late.pending[:0]
 	}
-	b.offsets = j.offsets.Clone()
+	b.offsets = make([]connectors.Offsets, len(j.inputs))
+	for i, in := range j.inputs {
+		b.offsets[i] = in.offsets.Clone()
+	}
 	return nil
 }
 
@@ -139,7 +158,7 @@ func (j *job) restore(db *durable.DB) error {
 		return err
 	}
 	j.restoredState = true
-	for i, op := range j.pipe.Ops {
+	for i, op := range j.states() {
 		prefix := durable.OperatorPrefix(id, i)
 		if cp, ok := op.(state.Checkpointer); ok {
 			if err := cp.RestoreEntries(db.Entries(prefix)); err != nil {
@@ -160,14 +179,7 @@ func (j *job) restore(db *durable.DB) error {
 	if err := j.store.RestoreEntries(db.Entries(durable.StorePrefix(id))); err != nil {
 		return err
 	}
-	var late int64
-	for _, w := range j.pipe.Windows {
-		late += w.Late()
-	}
-	for _, a := range j.pipe.Aggs {
-		late += a.Late()
-	}
-	j.stats.late.Store(late)
+	j.setLate()
 	return nil
 }
 

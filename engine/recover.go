@@ -60,16 +60,18 @@ func (e *Engine) recover() error {
 				return fmt.Errorf("materialized view %s: %w", ent.Name, err)
 			}
 			if err := j.restore(e.db); err != nil {
-				if j.conn != nil {
-					_ = j.conn.Close()
-				}
+				j.closeInputs()
 				return err
 			}
 			if err := e.addView(obj, j, vo); err != nil {
 				return err
 			}
 			jobs = append(jobs, j)
-			e.log.Info("restored materialized view", "view", obj.Name, "rows", j.store.Len(), "offsets", j.offsets.String())
+			args := []any{"view", obj.Name, "rows", j.store.Len()}
+			for _, in := range j.inputs {
+				args = append(args, "offsets."+in.obj.Name, in.offsets.String())
+			}
+			e.log.Info("restored materialized view", args...)
 		default:
 			return fmt.Errorf("catalog entry %d (%s): unexpected %T", ent.ID, ent.Name, stmt)
 		}

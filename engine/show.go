@@ -120,32 +120,37 @@ type sourceStats struct {
 func (e *Engine) statsOf(src uint32) sourceStats {
 	st := sourceStats{highs: map[int32]int64{}}
 	for _, j := range e.jobs {
-		if j.source.ID != src {
-			continue
-		}
-		st.readers++
-		st.records = max(st.records, j.stats.records.Load())
-		st.rows = max(st.rows, j.stats.rows.Load())
-		st.malformed = max(st.malformed, j.stats.malformed.Load())
-		st.late += j.stats.late.Load()
-		if wm, ok := watermarkTime(j.stats.watermark.Load()); ok && (!st.hasWM || wm < st.wm) {
-			st.wm, st.hasWM = wm, true
-		}
-		offs, highs := j.stats.progress()
-		if st.offsets == nil {
-			st.offsets = offs
-		} else {
-			for p, o := range offs {
-				if cur, ok := st.offsets[p]; !ok || o < cur {
-					st.offsets[p] = o
-				}
+		for _, in := range j.inputs {
+			if in.obj.ID == src {
+				st.addReader(&in.stats)
 			}
-		}
-		for p, h := range highs {
-			st.highs[p] = max(st.highs[p], h)
 		}
 	}
 	return st
+}
+
+func (st *sourceStats) addReader(s *jobStats) {
+	st.readers++
+	st.records = max(st.records, s.records.Load())
+	st.rows = max(st.rows, s.rows.Load())
+	st.malformed = max(st.malformed, s.malformed.Load())
+	st.late += s.late.Load()
+	if wm, ok := watermarkTime(s.watermark.Load()); ok && (!st.hasWM || wm < st.wm) {
+		st.wm, st.hasWM = wm, true
+	}
+	offs, highs := s.progress()
+	if st.offsets == nil {
+		st.offsets = offs
+	} else {
+		for p, o := range offs {
+			if cur, ok := st.offsets[p]; !ok || o < cur {
+				st.offsets[p] = o
+			}
+		}
+	}
+	for p, h := range highs {
+		st.highs[p] = max(st.highs[p], h)
+	}
 }
 
 // watermarkTime reports a watermark, or false before the first one.
@@ -200,10 +205,16 @@ func (s *Session) showViews(w ResultWriter) error {
 			}
 			rows = int64(j.store.Read().Len())
 			records = j.stats.records.Load()
-			offs, highs := j.stats.progress()
-			for p, h := range highs {
-				if h > offs[p] {
-					lag += h - offs[p]
+			if len(j.inputs) > 0 {
+				records = 0
+			}
+			for _, in := range j.inputs {
+				records += in.stats.records.Load()
+				offs, highs := in.stats.progress()
+				for p, h := range highs {
+					if h > offs[p] {
+						lag += h - offs[p]
+					}
 				}
 			}
 		}

@@ -99,7 +99,7 @@ func (e *Engine) addTable(obj *catalog.Object) error {
 	if err := e.cat.Add(obj); err != nil {
 		return err
 	}
-	t := &table{obj: obj, store: view.NewStore(obj.Schema, obj.Table.Key)}
+	t := &table{obj: obj, store: view.NewStore(obj.Schema, obj.Table.Key, false)}
 	e.tables[obj.ID] = t
 	e.views.Store(obj.ID, t.store)
 	return nil

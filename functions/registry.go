@@ -44,6 +44,10 @@ type Scalar struct {
 	// Variadic means the last argument type may repeat zero or more
 	// times beyond len(Args)-1.
 	Variadic bool
+	// VariadicAny makes the variadic tail Postgres's VARIADIC "any": each
+	// argument from the last declared position on keeps its own type
+	// (an untyped literal is text), and the kernel renders it.
+	VariadicAny bool
 	// Ret is the result type; ReturnFn, if set, computes it from the
 	// (coerced) argument types instead.
 	Ret      types.Type
@@ -247,7 +251,17 @@ func (r *Registry) ResolveScalar(name string, args []types.Type, pos int) (*Scal
 		if len(args) < len(s.Args) || (!s.Variadic && len(args) != len(s.Args)) || (s.Variadic && len(args) < len(s.Args)-1) {
 			return nil, false
 		}
-		return s.ParamTypes(len(args)), true
+		ps := s.ParamTypes(len(args))
+		if s.VariadicAny {
+			ps = append([]types.Type(nil), ps...)
+			for i := len(s.Args) - 1; i < len(args); i++ {
+				ps[i] = args[i]
+				if args[i].Kind == types.Unknown {
+					ps[i] = types.TextType
+				}
+			}
+		}
+		return ps, true
 	})
 	if err != nil {
 		return nil, nil, resolveError(err, name, args, pos)

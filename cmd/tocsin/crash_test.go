@@ -62,6 +62,39 @@ var crashViews = []string{
 	   FROM TUMBLE(src, ts, INTERVAL '10' SECOND) GROUP BY window_start, k`,
 	`CREATE MATERIALIZED VIEW v_closed AS SELECT window_start, k, count(*) AS n, sum(v) AS sv
 	   FROM TUMBLE(src, ts, INTERVAL '10' SECOND) GROUP BY window_start, k EMIT ON WINDOW CLOSE`,
+	// Per-key events are ~24 ms apart on average, so 50 ms sessions split
+	// often, and the disorder makes later events merge earlier sessions.
+	`CREATE MATERIALIZED VIEW v_sess AS SELECT k, window_start, window_end, count(*) AS n, sum(seq) AS s
+	   FROM SESSION(src, ts, INTERVAL '50 milliseconds') GROUP BY k, window_start, window_end`,
+}
+
+// sessionOracle computes v_sess in batch: per key, events ordered by
+// time chain into one session while each starts before the session's
+// end (last event + gap).
+func sessionOracle(evs []seqEvent, gapMS int64) map[string][2]int64 {
+	byKey := map[int][]seqEvent{}
+	for _, e := range evs {
+		byKey[e.k] = append(byKey[e.k], e)
+	}
+	out := map[string][2]int64{}
+	for k, es := range byKey {
+		sort.Slice(es, func(i, j int) bool { return es[i].tsMS < es[j].tsMS })
+		flush := func(start, end, n, s int64) {
+			out[fmt.Sprintf("k%02d/%d/%d", k, start, end)] = [2]int64{n, s}
+		}
+		start, end, n, sum := es[0].tsMS, es[0].tsMS+gapMS, int64(0), int64(0)
+		for _, e := range es {
+			if e.tsMS >= end {
+				flush(start, end, n, sum)
+				start, end, n, sum = e.tsMS, e.tsMS+gapMS, 0, 0
+			}
+			end = max(end, e.tsMS+gapMS)
+			n++
+			sum += e.seq
+		}
+		flush(start, end, n, sum)
+	}
+	return out
 }
 
 // TestCrashRecovery is the exactly-once test: the broker runs in its own
@@ -275,6 +308,36 @@ func checkCrashViews(t *testing.T, conn *pgx.Conn, evs []seqEvent, keys int) {
 		return ""
 	}
 	poll(t, time.Minute, "v_win equals the oracle", func() string { return checkWindows("v_win", wins, false) })
+	sessions := sessionOracle(evs, 50)
+	poll(t, time.Minute, "v_sess equals the oracle", func() string {
+		rows, err := conn.Query(ctx, "SELECT k, window_start, window_end, n, s FROM v_sess")
+		if err != nil {
+			return err.Error()
+		}
+		defer rows.Close()
+		got := map[string][2]int64{}
+		for rows.Next() {
+			var k string
+			var ws, we time.Time
+			var n, s int64
+			if err := rows.Scan(&k, &ws, &we, &n, &s); err != nil {
+				return err.Error()
+			}
+			got[fmt.Sprintf("%s/%d/%d", k, ws.UnixMilli(), we.UnixMilli())] = [2]int64{n, s}
+		}
+		if err := rows.Err(); err != nil {
+			return err.Error()
+		}
+		for key, w := range sessions {
+			if got[key] != w {
+				return fmt.Sprintf("session %s: (n, sum seq) = %v, want %v (%d sessions, want %d)", key, got[key], w, len(got), len(sessions))
+			}
+		}
+		if len(got) != len(sessions) {
+			return fmt.Sprintf("%d sessions, want %d", len(got), len(sessions))
+		}
+		return ""
+	})
 	poll(t, time.Minute, "v_closed holds the closed windows", func() string { return checkWindows("v_closed", wins, true) })
 	c, err := showSource(ctx, conn, "src")
 	if err != nil {

@@ -122,7 +122,15 @@ func (d *JSONDecoder) convertOne(c *jsonColumn, sl *slot, value []byte) error {
 		}
 
 	case types.JSONB:
-		sl.sOff, sl.sLen, sl.inScratch = sl.start, sl.end-sl.start, false
+		// jsonb keeps Postgres's canonical text (sorted keys, the last
+		// duplicate, normalised numbers), so it prints as Postgres does.
+		off := len(d.scratch)
+		canon, err := types.AppendJSONB(d.scratch, value[sl.start:sl.end])
+		if err != nil {
+			return conversion(c, "%v", err)
+		}
+		d.scratch = canon
+		sl.sOff, sl.sLen, sl.inScratch = off, len(d.scratch)-off, true
 
 	case types.Timestamp, types.TimestampTZ:
 		switch sl.kind {

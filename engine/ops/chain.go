@@ -13,11 +13,13 @@ type Chain struct {
 	ops   []Operator
 	emits []Emit
 	ctx   *functions.Context
+	sink  Emit
 }
 
-// NewChain links ops to sink. ctx is the context every call gets.
+// NewChain links ops to sink (with no operators, chunks go straight to
+// the sink). ctx is the context every call gets.
 func NewChain(ctx *functions.Context, sink Emit, operators ...Operator) *Chain {
-	c := &Chain{ops: operators, emits: make([]Emit, len(operators)), ctx: ctx}
+	c := &Chain{ops: operators, emits: make([]Emit, len(operators)), ctx: ctx, sink: sink}
 	for i := len(operators) - 1; i >= 0; i-- {
 		if i == len(operators)-1 {
 			c.emits[i] = sink
@@ -32,7 +34,7 @@ func NewChain(ctx *functions.Context, sink Emit, operators ...Operator) *Chain {
 // Push sends a chunk through the chain.
 func (c *Chain) Push(ch batch.Chunk) error {
 	if len(c.ops) == 0 {
-		return nil
+		return c.sink(ch)
 	}
 	return c.ops[0].Push(c.ctx, ch, c.emits[0])
 }

@@ -40,7 +40,6 @@ type IntervalJoin struct {
 	cfg    IntervalJoinConfig
 	sides  [2]*joinSide
 	schema *arrow.Schema
-	late   int64
 }
 
 type joinSide struct {
@@ -52,6 +51,7 @@ type joinSide struct {
 	rowEnc  *rowcodec.Encoder
 	buf     map[string][]timedRow
 	wm      int64
+	late    int64
 	keyBufs [][]byte
 	rowBufs [][]byte
 }
@@ -77,7 +77,10 @@ func NewIntervalJoin(cfg IntervalJoinConfig) *IntervalJoin {
 }
 
 // Late returns the number of late rows dropped.
-func (j *IntervalJoin) Late() int64 { return j.late }
+func (j *IntervalJoin) Late() int64 { return j.sides[0].late + j.sides[1].late }
+
+// LateSide returns the number of late rows dropped from side s.
+func (j *IntervalJoin) LateSide(s int) int64 { return j.sides[s].late }
 
 // bounds returns, for a row of side s at time ts, the range of the other
 // side's times it matches.
@@ -109,7 +112,7 @@ func (j *IntervalJoin) PushSide(ctx *functions.Context, s int, c batch.Chunk, em
 		}
 		ts := tss[i]
 		if ts < me.wm {
-			j.late++
+			me.late++
 			continue
 		}
 		lo, hi := j.bounds(s, ts)
@@ -208,8 +211,8 @@ const intervalJoinVersion = 1
 // Snapshot implements state.Snapshotter.
 func (j *IntervalJoin) Snapshot(dst []byte) ([]byte, error) {
 	w := state.Writer{Buf: append(dst, intervalJoinVersion)}
-	w.Varint(j.late)
 	for _, s := range j.sides {
+		w.Varint(s.late)
 		w.Varint(s.wm)
 		keys := make([]string, 0, len(s.buf))
 		for k := range s.buf {
@@ -235,8 +238,8 @@ func (j *IntervalJoin) Restore(src []byte) error {
 		return fmt.Errorf("interval join: unknown state version")
 	}
 	r := state.Reader{Buf: src[1:]}
-	j.late = r.Varint()
 	for _, s := range j.sides {
+		s.late = r.Varint()
 		s.wm = r.Varint()
 		s.buf = map[string][]timedRow{}
 		nk := r.Uvarint()

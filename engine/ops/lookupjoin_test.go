@@ -80,7 +80,7 @@ func TestLookupJoinAgainstNestedLoop(t *testing.T) {
 		if !pk {
 			keyCols = []int{2} // join on tier: several rows per key
 		}
-		store := view.NewStore(tableSchema, []int{0})
+		store := view.NewStore(tableSchema, []int{0}, true)
 		_ = store.Apply(batch.Chunk{Rec: datumRec(tableSchema, tabRows)})
 		store.Publish()
 		for _, left := range []bool{false, true} {

@@ -175,6 +175,42 @@ func TestEveryOperatorRestores(t *testing.T) {
 	for _, eowc := range []bool{false, true} {
 		checkRestore(t, fmt.Sprintf("hashagg eowc=%v", eowc), func() Operator { return newPipeline(t, eowc).agg }, aggSteps)
 	}
+
+	// SESSION: singleton sessions at assignment, merged per key by the
+	// session aggregate.
+	const gap = minute / 6
+	checkRestore(t, "session assign", func() Operator { return NewSessionAssign(1, gap, winSchema) }, steps)
+	var sessSteps []step
+	sa := NewSessionAssign(1, gap, winSchema)
+	for _, s := range steps {
+		if s.chunk == nil {
+			sessSteps = append(sessSteps, s)
+			continue
+		}
+		_ = sa.Push(&functions.Context{}, *s.chunk, func(c batch.Chunk) error {
+			sessSteps = append(sessSteps, step{chunk: &c})
+			return nil
+		})
+	}
+	state := func(name string, args ...types.Type) func() (functions.GroupState, error) {
+		a, _, err := reg.ResolveAggregate(name, args, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return func() (functions.GroupState, error) { return a.New(args, functions.AggOptions{}) }
+	}
+	sessOut := types.Schema{{Name: "key", Type: types.TextType}, {Name: "window_start", Type: types.TimestampType},
+		{Name: "window_end", Type: types.TimestampType}, {Name: "n", Type: types.Int64Type}, {Name: "s", Type: types.Float64Type}}
+	for _, eowc := range []bool{false, true} {
+		checkRestore(t, fmt.Sprintf("session eowc=%v", eowc), func() Operator {
+			return NewSessionAgg(SessionAggConfig{Input: winSchema, Keys: []int{0, 3, 4}, StartKey: 1, EndKey: 2, Gap: gap,
+				Aggs: []AggSpec{
+					{New: state("count"), Filter: -1},
+					{New: state("sum", types.Float64Type), Args: []int{2}, Filter: -1},
+				},
+				Out: sessOut, EmitOnClose: eowc})
+		}, sessSteps)
+	}
 }
 
 // TestWindowAssignLateRows checks lateness at window assignment: counted,

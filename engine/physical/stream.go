@@ -3,6 +3,7 @@ package physical
 import (
 	"github.com/tocsin-db/tocsin/engine/expr"
 	"github.com/tocsin-db/tocsin/engine/ops"
+	"github.com/tocsin-db/tocsin/engine/view"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/catalog"
@@ -19,9 +20,12 @@ type Pipeline struct {
 	Ops []ops.Operator
 	// Out is the output schema (the view's schema).
 	Out types.Schema
-	// Key lists the output columns that identify a row (nil: append-only
-	// rows without a key).
+	// Key lists the output columns that identify a row of a keyed view.
 	Key []int
+	// Keyed is true when rows are identified by Key: an aggregate's or an
+	// updating view's rows are (a global aggregate's empty key names its
+	// one row); other views append rows.
+	Keyed bool
 	// AppendOnly is true when the view never updates a row it emitted.
 	AppendOnly bool
 	// Aggs are the pipeline's aggregates (for late-row counts).
@@ -41,6 +45,20 @@ type Pipeline struct {
 	// Updating is true when the pipeline reads an updating view (its
 	// input carries retractions).
 	Updating bool
+	// Tables are the tables the pipeline looks up (it depends on them).
+	Tables []*catalog.Object
+	// Two-input pipelines (an interval join of two sources) have
+	// Inputs[i] feeding the operators Sides[i], which end in Join; Ops
+	// then follow the join. Single-input pipelines leave these empty.
+	Inputs []*catalog.Object
+	Sides  [][]ops.Operator
+	Join   *ops.IntervalJoin
+}
+
+// Env gives the lowering access to the engine's tables.
+type Env interface {
+	// TableSnapshot returns a function reading a table's current rows.
+	TableSnapshot(obj *catalog.Object) (func() *view.Snapshot, error)
 }
 
 // colInfo is what lineage knows about one column.
@@ -80,8 +98,8 @@ type built struct {
 }
 
 // BuildStream lowers a view's plan. emit is the view's EMIT mode.
-func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
-	b, err := lower(n, emit)
+func BuildStream(n plan.Node, emit ast.EmitMode, env Env) (*Pipeline, error) {
+	b, err := lower(n, emit, env)
 	if err != nil {
 		return nil, err
 	}
@@ -96,10 +114,11 @@ func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
 		}
 		p.Out = b.out
 		p.Key = b.aggKeys
+		p.Keyed = true
 	}
 	switch {
 	case b.agg:
-		p.Key = b.aggKeys
+		p.Key, p.Keyed = b.aggKeys, true
 		p.AppendOnly = emit == ast.EmitOnWindowClose
 		// A window bound goes first in the key, so the rows of old
 		// windows form a prefix of the view's ordered store.
@@ -140,7 +159,12 @@ func BuildStream(n plan.Node, emit ast.EmitMode) (*Pipeline, error) {
 	return p, nil
 }
 
-func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
+func lower(n plan.Node, emit ast.EmitMode, env Env) (*built, error) {
+	for _, e := range plan.NodeExprs(n) {
+		if plan.ContainsSubquery(e) {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "subqueries are not supported in a materialized view; join a table or build a view over a view instead")
+		}
+	}
 	switch n := n.(type) {
 	case *plan.Scan:
 		cols := make([]colInfo, len(n.Rel.Schema))
@@ -168,7 +192,7 @@ func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 		}
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view over %s %q is not supported yet", n.Rel.Kind, n.Rel.Name)
 	case *plan.WindowTVF:
-		in, err := lower(n.Input, emit)
+		in, err := lower(n.Input, emit, env)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +214,7 @@ func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 		in.agg, in.aggKeys = false, nil
 		return in, nil
 	case *plan.Filter:
-		in, err := lower(n.Input, emit)
+		in, err := lower(n.Input, emit, env)
 		if err != nil {
 			return nil, err
 		}
@@ -201,7 +225,7 @@ func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 		in.p.Ops = append(in.p.Ops, ops.NewFilter(ev))
 		return in, nil
 	case *plan.Project:
-		in, err := lower(n.Input, emit)
+		in, err := lower(n.Input, emit, env)
 		if err != nil {
 			return nil, err
 		}
@@ -239,17 +263,25 @@ func lower(n plan.Node, emit ast.EmitMode) (*built, error) {
 		in.cols, in.aggKeys = cols, keys
 		return in, nil
 	case *plan.Aggregate:
-		return lowerAggregate(n, emit)
+		return lowerAggregate(n, emit, env)
+	case *plan.Join:
+		return lowerJoin(n, emit, env)
 	case *plan.Sort, *plan.Limit:
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "ORDER BY and LIMIT are not supported in a materialized view; apply them when querying it")
 	case *plan.Values:
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "a materialized view must read a source")
+	case *plan.SetOp:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "%s in a materialized view is not supported yet; create one view per branch", setOpName(n))
+	case *plan.With:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WITH (common table expressions) in a materialized view is not supported yet; build views over views instead")
+	case *plan.Window:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "window functions (OVER) in a materialized view are not supported yet; use them when querying the view")
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "this query cannot be maintained as a materialized view yet")
 }
 
-func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode) (*built, error) {
-	in, err := lower(n.Input, emit)
+func lowerAggregate(n *plan.Aggregate, emit ast.EmitMode, env Env) (*built, error) {
+	in, err := lower(n.Input, emit, env)
 	if err != nil {
 		return nil, err
 	}
@@ -418,4 +450,12 @@ func lowerSession(n *plan.Aggregate, in *built, emit ast.EmitMode) (*built, erro
 	in.cols, in.aggKeys, in.agg = out, keys, true
 	in.updating = emit != ast.EmitOnWindowClose
 	return in, nil
+}
+
+func setOpName(n *plan.SetOp) string {
+	name := n.Kind.String()
+	if n.All {
+		name += " ALL"
+	}
+	return name
 }

@@ -28,6 +28,7 @@ type Store struct {
 	schema types.Schema
 	types  []types.Type
 	key    []int
+	keyed  bool
 	keyEnc *rowcodec.Encoder
 	rowEnc *rowcodec.Encoder
 	tree   *btree.BTreeG[entry]
@@ -59,9 +60,11 @@ type Retention struct {
 
 var _ state.Snapshotter = (*Store)(nil)
 
-// NewStore returns an empty store for rows of schema, identified by the
-// key columns (none: every inserted row is a new row).
-func NewStore(schema types.Schema, key []int) *Store {
+// NewStore returns an empty store for rows of schema. A keyed store
+// identifies rows by the key columns: a +1 row replaces the row with its
+// key, and with no key columns the store holds at most one row (a global
+// aggregate). An unkeyed store appends every +1 row.
+func NewStore(schema types.Schema, key []int, keyed bool) *Store {
 	all := make([]int, len(schema))
 	ts := make([]types.Type, len(schema))
 	for i := range all {
@@ -69,7 +72,7 @@ func NewStore(schema types.Schema, key []int) *Store {
 		ts[i] = schema[i].Type
 	}
 	s := &Store{
-		schema: schema, types: ts, key: key,
+		schema: schema, types: ts, key: key, keyed: keyed || len(key) > 0,
 		keyEnc: rowcodec.NewEncoder(schema, key),
 		rowEnc: rowcodec.NewEncoder(schema, all),
 		tree:   btree.NewBTreeGOptions(less, btree.Options{NoLocks: true}),
@@ -82,21 +85,21 @@ func NewStore(schema types.Schema, key []int) *Store {
 // SetRetention makes the store expire old rows as the watermark moves.
 func (s *Store) SetRetention(r Retention) { s.retention = &r }
 
-// Apply applies a chunk of changes: with a key, +1 rows are upserts and
-// -1 rows delete the row with that key; without a key every +1 row is
-// appended and -1 rows are an error. Changes become visible at the next
+// Apply applies a chunk of changes: in a keyed store +1 rows are upserts
+// and -1 rows delete the row with that key; in an unkeyed store every +1
+// row is appended and -1 rows are an error. Changes become visible at the next
 // Publish.
 func (s *Store) Apply(c batch.Chunk) error {
 	n := c.Len()
 	s.keyBufs = resize(s.keyBufs, n)
 	s.rowBufs = resize(s.rowBufs, n)
 	s.rowEnc.Append(s.rowBufs, c.Rec)
-	if len(s.key) > 0 {
+	if s.keyed {
 		s.keyEnc.Append(s.keyBufs, c.Rec)
 	}
 	for i := 0; i < n; i++ {
 		retract := c.Signs != nil && c.Signs[i] < 0
-		if len(s.key) == 0 {
+		if !s.keyed {
 			if retract {
 				return fmt.Errorf("BUG: retraction applied to a view without a key")
 			}
@@ -124,7 +127,7 @@ func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
 	s.keyBufs = resize(s.keyBufs, n)
 	s.rowBufs = resize(s.rowBufs, n)
 	s.rowEnc.Append(s.rowBufs, c.Rec)
-	if len(s.key) > 0 {
+	if s.keyed {
 		s.keyEnc.Append(s.keyBufs, c.Rec)
 	}
 	olds := rowcodec.NewColumns(s.types)
@@ -132,7 +135,7 @@ func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
 	for i := 0; i < n; i++ {
 		retract := c.Signs != nil && c.Signs[i] < 0
 		row := string(s.rowBufs[i])
-		if len(s.key) == 0 {
+		if !s.keyed {
 			if retract {
 				return batch.Chunk{}, fmt.Errorf("BUG: retraction applied to a view without a key")
 			}
@@ -211,7 +214,7 @@ func (s *Store) Expire(wm int64) (int, error) {
 	s.tree.Scan(func(e entry) bool {
 		var t int64
 		var ok bool
-		if len(s.key) > 0 {
+		if s.keyed {
 			t, ok, err = firstInt(e.key)
 		} else {
 			t, ok, err = columnInt(e.row, s.types, r.Col)

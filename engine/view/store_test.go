@@ -44,7 +44,7 @@ func contents(t *testing.T, sn *Snapshot) string {
 }
 
 func TestUpsertDeleteAndSnapshotIsolation(t *testing.T) {
-	s := NewStore(schema, []int{0})
+	s := NewStore(schema, []int{0}, true)
 	if err := s.Apply(chunk([]string{"b", "a", "c"}, []int64{1, 2, 3}, nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestUpsertDeleteAndSnapshotIsolation(t *testing.T) {
 		t.Fatalf("new snapshot: %q", got)
 	}
 	snap, _ := s.Snapshot(nil)
-	r := NewStore(schema, []int{0})
+	r := NewStore(schema, []int{0}, true)
 	if err := r.Restore(snap); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestUpsertDeleteAndSnapshotIsolation(t *testing.T) {
 }
 
 func TestAppendOnly(t *testing.T) {
-	s := NewStore(schema, nil)
+	s := NewStore(schema, nil, false)
 	_ = s.Apply(chunk([]string{"x", "x"}, []int64{1, 1}, nil))
 	s.Publish()
 	if got := contents(t, s.Read()); got != "x=1 x=1 " {
@@ -83,11 +83,31 @@ func TestAppendOnly(t *testing.T) {
 	}
 }
 
+// TestSingleRow: a keyed store with no key columns (a global aggregate)
+// holds one row that each update replaces, and its diff retracts the old.
+func TestSingleRow(t *testing.T) {
+	s := NewStore(schema, nil, true)
+	if _, err := s.ApplyDiff(chunk([]string{"x"}, []int64{1}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.ApplyDiff(chunk([]string{"x", "x"}, []int64{2, 3}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Publish()
+	if got := contents(t, s.Read()); got != "x=3 " {
+		t.Fatalf("single row: %q", got)
+	}
+	if d.Len() != 4 || d.Signs[0] != -1 || d.Signs[3] != 1 {
+		t.Fatalf("diff: %d rows, signs %v", d.Len(), d.Signs)
+	}
+}
+
 // TestConcurrentReaders runs readers against a writer under -race: every
 // snapshot a reader sees is a whole batch (all keys carry the same
 // value).
 func TestConcurrentReaders(t *testing.T) {
-	s := NewStore(schema, []int{0})
+	s := NewStore(schema, []int{0}, true)
 	keys := []string{"a", "b", "c", "d", "e", "f"}
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -128,7 +148,7 @@ func TestConcurrentReaders(t *testing.T) {
 }
 
 func TestIncrementalCheckpoints(t *testing.T) {
-	s := NewStore(schema, []int{0})
+	s := NewStore(schema, []int{0}, true)
 	stored := map[string][]byte{}
 	checkpoint := func() {
 		sink := state.NewMapSink()
@@ -146,7 +166,7 @@ func TestIncrementalCheckpoints(t *testing.T) {
 	checkpoint()
 	s.Publish()
 	want := contents(t, s.Read())
-	r := NewStore(schema, []int{0})
+	r := NewStore(schema, []int{0}, true)
 	if err := r.RestoreEntries(state.MapEntries(stored)); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +183,7 @@ func TestIncrementalCheckpoints(t *testing.T) {
 
 func TestRetentionExpiresOldWindows(t *testing.T) {
 	ws := types.Schema{{Name: "window_start", Type: types.TimestampType}, {Name: "k", Type: types.TextType}}
-	s := NewStore(ws, []int{0, 1})
+	s := NewStore(ws, []int{0, 1}, true)
 	const minute = int64(60_000_000)
 	s.SetRetention(Retention{Keep: 10 * minute, KeyCol: 0, Plus: minute})
 	var starts, keys []types.Datum
@@ -193,7 +213,7 @@ func TestRetentionExpiresOldWindows(t *testing.T) {
 }
 
 func TestApplyDiff(t *testing.T) {
-	s := NewStore(schema, []int{0})
+	s := NewStore(schema, []int{0}, true)
 	render := func(c batch.Chunk) string {
 		out := ""
 		for i := 0; i < c.Len(); i++ {

@@ -17,11 +17,13 @@ func registerAvg(r *functions.Registry) {
 		r.AddAggregate(&functions.Aggregate{
 			Name: "avg", Args: []types.Type{t}, Ret: types.Float64Type, IgnoresNulls: true,
 			Doc: "arithmetic mean of the non-null inputs",
-			New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) {
-				if t.IsFloat() {
-					return &avgFloat{sumFloat{in: t, out: types.Float64Type}}, nil
-				}
-				return &avgInt{sumInt{in: t}}, nil
+			New: func(args []types.Type, opts functions.AggOptions) (functions.GroupState, error) {
+				return withDistinct("avg", args, []types.Type{t}, opts, func(functions.AggOptions) (functions.GroupState, error) {
+					if t.IsFloat() {
+						return &avgFloat{sumFloat{in: t, out: types.Float64Type}}, nil
+					}
+					return &avgInt{sumInt{in: t}}, nil
+				})
 			},
 		})
 	}

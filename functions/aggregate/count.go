@@ -13,13 +13,16 @@ func registerCount(r *functions.Registry) {
 		Name: "count", Ret: types.Int64Type, Star: true, Doc: "number of input rows",
 		New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) { return &countState{}, nil },
 	})
-	for _, t := range []types.Type{types.BoolType, types.Int16Type, types.Int32Type, types.Int64Type,
-		types.Float32Type, types.Float64Type, types.TextType, types.TimestampType, types.TimestampTZType,
-		types.DateType, types.IntervalType, types.JSONBType, types.ByteaType, types.OidType} {
+	for _, t := range valueTypes {
+		t := t
 		r.AddAggregate(&functions.Aggregate{
 			Name: "count", Args: []types.Type{t}, Ret: types.Int64Type, IgnoresNulls: true,
 			Doc: "number of input rows for which the argument is not null",
-			New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) { return &countState{}, nil },
+			New: func(args []types.Type, opts functions.AggOptions) (functions.GroupState, error) {
+				return withDistinct("count", args, []types.Type{t}, opts, func(functions.AggOptions) (functions.GroupState, error) {
+					return &countState{}, nil
+				})
+			},
 		})
 	}
 }

@@ -10,11 +10,6 @@ import (
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
-var orderedTypes = []types.Type{
-	types.Int16Type, types.Int32Type, types.Int64Type, types.Float32Type, types.Float64Type,
-	types.TextType, types.TimestampType, types.TimestampTZType, types.DateType,
-}
-
 func registerMinMax(r *functions.Registry) {
 	for _, isMax := range []bool{false, true} {
 		name := "min"
@@ -27,8 +22,9 @@ func registerMinMax(r *functions.Registry) {
 				Name: name, Args: []types.Type{t}, Ret: t, IgnoresNulls: true,
 				Doc: name + "imum of the non-null inputs",
 				New: func(_ []types.Type, opts functions.AggOptions) (functions.GroupState, error) {
+					// DISTINCT cannot change a minimum or maximum.
 					if opts.Retractable {
-						return nil, notRetractable(name)
+						return newMinMaxRetractable(t, isMax), nil
 					}
 					return newMinMax(t, isMax), nil
 				},

@@ -16,13 +16,31 @@ func Register(r *functions.Registry) {
 	registerSum(r)
 	registerAvg(r)
 	registerMinMax(r)
+	registerVariance(r)
+	registerBoolAgg(r)
+	registerStringAgg(r)
+	registerFirstLast(r)
+	registerPercentile(r)
+	registerApproxPercentile(r)
+	registerApproxCountDistinct(r)
 }
 
 var numeric = []types.Type{types.Int16Type, types.Int32Type, types.Int64Type, types.Float32Type, types.Float64Type}
 
-var errShortState = errors.New("aggregate state: truncated")
+// valueTypes are the scalar types that aggregates over any value
+// (count, first_value, approx_count_distinct) accept.
+var valueTypes = []types.Type{
+	types.BoolType, types.Int16Type, types.Int32Type, types.Int64Type, types.Float32Type, types.Float64Type,
+	types.TextType, types.TimestampType, types.TimestampTZType, types.DateType, types.IntervalType,
+	types.JSONBType, types.ByteaType, types.OidType,
+}
 
-func notRetractable(name string) error {
+var (
+	errShortState = errors.New("aggregate state: truncated")
+	errBadState   = errors.New("aggregate state: corrupt")
+)
+
+func notRetractable(name string) *sqlerr.Error {
 	return sqlerr.New(sqlerr.FeatureNotSupported, "aggregate %s over an updating input is not supported", name)
 }
 
@@ -47,6 +65,20 @@ func getI64(src []byte) (int64, []byte, error) {
 		return 0, nil, errShortState
 	}
 	return v, src[n:], nil
+}
+
+func putBytes(dst, b []byte) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(b))), b...)
+}
+
+// getBytes returns a copy of a length-prefixed byte string.
+func getBytes(src []byte) ([]byte, []byte, error) {
+	n, w := binary.Uvarint(src)
+	if w <= 0 || n > uint64(len(src)-w) {
+		return nil, nil, errShortState
+	}
+	src = src[w:]
+	return append([]byte(nil), src[:n]...), src[n:], nil
 }
 
 func putF64(dst []byte, v float64) []byte {

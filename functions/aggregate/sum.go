@@ -24,18 +24,24 @@ func registerSum(r *functions.Registry) {
 		}
 		r.AddAggregate(&functions.Aggregate{
 			Name: "sum", Args: []types.Type{t}, Ret: ret, IgnoresNulls: true, Doc: "sum of the non-null inputs",
-			New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) {
-				if t.IsFloat() {
-					return &sumFloat{in: t, out: ret}, nil
-				}
-				return &sumInt{in: t}, nil
+			New: func(args []types.Type, opts functions.AggOptions) (functions.GroupState, error) {
+				return withDistinct("sum", args, []types.Type{t}, opts, func(functions.AggOptions) (functions.GroupState, error) {
+					if t.IsFloat() {
+						return &sumFloat{in: t, out: ret}, nil
+					}
+					return &sumInt{in: t}, nil
+				})
 			},
 		})
 	}
 	r.AddAggregate(&functions.Aggregate{
 		Name: "sum", Args: []types.Type{types.IntervalType}, Ret: types.IntervalType, IgnoresNulls: true,
 		Doc: "sum of the non-null intervals",
-		New: func([]types.Type, functions.AggOptions) (functions.GroupState, error) { return &sumInterval{}, nil },
+		New: func(args []types.Type, opts functions.AggOptions) (functions.GroupState, error) {
+			return withDistinct("sum", args, []types.Type{types.IntervalType}, opts, func(functions.AggOptions) (functions.GroupState, error) {
+				return &sumInterval{}, nil
+			})
+		},
 	})
 }
 

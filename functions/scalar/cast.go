@@ -1,7 +1,7 @@
 package scalar
 
 import (
-	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -264,6 +264,9 @@ func ParseText(s string, to types.Type) (types.Datum, error) {
 	case to.IsTimestamp():
 		us, err := types.ParseTimestamp(t)
 		if err != nil {
+			if errors.Is(err, types.ErrFieldRange) {
+				return types.Datum{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
+			}
 			return types.Datum{}, sqlerr.New(sqlerr.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", to, s)
 		}
 		return types.IntDatum(to, us), nil
@@ -271,6 +274,9 @@ func ParseText(s string, to types.Type) (types.Datum, error) {
 		days, err := types.ParseDate(t)
 		if err != nil {
 			us, err2 := types.ParseTimestamp(t)
+			if errors.Is(err, types.ErrFieldRange) || errors.Is(err2, types.ErrFieldRange) {
+				return types.Datum{}, sqlerr.New(sqlerr.DatetimeFieldOverflow, "date/time field value out of range: %q", s)
+			}
 			if err2 != nil {
 				return types.Datum{}, sqlerr.New(sqlerr.InvalidDatetimeFormat, "invalid input syntax for type date: %q", s)
 			}
@@ -284,10 +290,14 @@ func ParseText(s string, to types.Type) (types.Datum, error) {
 		}
 		return types.Datum{Type: to, Iv: iv}, nil
 	case to.Kind == types.JSONB:
-		if !utf8.ValidString(s) || !json.Valid([]byte(s)) {
+		if !utf8.ValidString(s) {
 			return types.Datum{}, sqlerr.New(sqlerr.InvalidTextRepresentation, "invalid input syntax for type json")
 		}
-		return types.StringDatum(to, t), nil
+		canon, err := types.AppendJSONB(nil, []byte(s))
+		if err != nil {
+			return types.Datum{}, jsonInputErr(err)
+		}
+		return types.StringDatum(to, string(canon)), nil
 	case to.Kind == types.Bytea:
 		return types.StringDatum(to, s), nil
 	}

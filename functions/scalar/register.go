@@ -9,4 +9,12 @@ func Register(r *functions.Registry) {
 	registerTemporal(r)
 	registerCasts(r)
 	registerStrings(r)
+	registerLike(r)
+	registerRegex(r)
+	registerJSON(r)
+	registerMath(r)
+	registerDateTrunc(r)
+	registerDatePart(r)
+	registerDateTime(r)
+	registerDateFormat(r)
 }

@@ -219,7 +219,7 @@ func TestCasts(t *testing.T) {
 		{types.StringDatum(types.TextType, "2024-05-06T07:08:09Z"), types.TimestampTZType, "2024-05-06 07:08:09+00", sqlerr.Code{}},
 		{types.StringDatum(types.TextType, "1 minute"), types.IntervalType, "00:01:00", sqlerr.Code{}},
 		{types.StringDatum(types.TextType, "NaN"), types.Float64Type, "NaN", sqlerr.Code{}},
-		{types.StringDatum(types.TextType, "{\"a\":1}"), types.JSONBType, "{\"a\":1}", sqlerr.Code{}},
+		{types.StringDatum(types.TextType, "{\"a\":1}"), types.JSONBType, "{\"a\": 1}", sqlerr.Code{}},
 		{types.StringDatum(types.TextType, "{\"a\":"), types.JSONBType, "", sqlerr.InvalidTextRepresentation},
 		{types.IntDatum(types.TimestampType, -1), types.DateType, "1969-12-31", sqlerr.Code{}},
 	}

@@ -24,6 +24,19 @@ type Binder struct {
 	// colPos remembers where each bound column reference was written,
 	// for grouping errors found after binding.
 	colPos map[*plan.ColRef]int
+
+	// outer links the query being bound to the scope of the query that
+	// encloses it, while a subquery expression is bound (nil at top
+	// level); see outerLink.
+	outer *outerLink
+	// ctes is the stack of WITH queries visible to the query being
+	// bound, innermost last.
+	ctes []*cteBinding
+	// lastID numbers subqueries and CTEs within the statement.
+	lastID int
+	// noWindow, when set, names the clause being bound in which window
+	// functions are not allowed (WHERE, GROUP BY, ...).
+	noWindow string
 }
 
 // New returns a binder.
@@ -38,14 +51,20 @@ type scopeCol struct {
 	name   string
 	typ    types.Type
 	hidden bool
+	// qualOnly marks the two input copies of a USING (or NATURAL) join
+	// column: only a qualified reference reaches them and an unqualified
+	// * skips them, because the merged column stands for both.
+	qualOnly bool
 }
 
 // scope is the set of columns an expression may reference. eventTime
 // is the index of the column that carries the input's event time (the
-// source's WATERMARK FOR column), or -1.
+// source's WATERMARK FOR column), or -1. outer, in a subquery, leads to
+// the enclosing query's columns.
 type scope struct {
 	cols      []scopeCol
 	eventTime int
+	outer     *outerLink
 }
 
 func scopeOf(table string, s types.Schema) *scope {
@@ -64,7 +83,7 @@ func (sc *scope) resolve(ref *ast.ColumnRef) (int, error) {
 	qual, name := ref.Qualifier(), ref.Name()
 	found := -1
 	for i, c := range sc.cols {
-		if c.name != name || (qual != "" && c.table != qual) {
+		if c.name != name || (qual != "" && c.table != qual) || (qual == "" && c.qualOnly) {
 			continue
 		}
 		if found >= 0 {
@@ -90,11 +109,18 @@ func (sc *scope) resolve(ref *ast.ColumnRef) (int, error) {
 
 // BindQuery binds a query into a plan.
 func (b *Binder) BindQuery(q ast.Query) (plan.Node, error) {
+	return b.bindQuery(q)
+}
+
+// bindQuery binds a query at any nesting level: the statement, a
+// subquery in FROM, a subquery expression, a CTE or a set operation's
+// operand. Outer references go through b.outer.
+func (b *Binder) bindQuery(q ast.Query) (plan.Node, error) {
 	switch q := q.(type) {
 	case *ast.Select:
-		return b.bindSelect(q)
+		return b.withCTEs(q.With, func() (plan.Node, error) { return b.bindSelect(q) })
 	case *ast.SetOp:
-		return nil, sqlerr.At(sqlerr.FeatureNotSupported, q.Off, "set operations (UNION, INTERSECT, EXCEPT) are not supported yet")
+		return b.withCTEs(q.With, func() (plan.Node, error) { return b.bindSetOp(q) })
 	case *ast.Values:
 		return b.bindValues(q)
 	}
@@ -111,7 +137,7 @@ func (b *Binder) bindValues(v *ast.Values) (plan.Node, error) {
 	if len(v.Rows) == 0 {
 		return nil, sqlerr.At(sqlerr.SyntaxError, v.Off, "VALUES must have at least one row")
 	}
-	empty := &scope{eventTime: -1}
+	empty := &scope{eventTime: -1, outer: b.outer}
 	rows := make([][]plan.Expr, len(v.Rows))
 	width := len(v.Rows[0])
 	for i, r := range v.Rows {

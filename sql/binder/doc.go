@@ -5,6 +5,21 @@
 // validation, window table functions (TUMBLE, HOP), ORDER BY / LIMIT,
 // and constant folding.
 //
+// The relational SQL of ad hoc queries binds here too, one concern per
+// file: joins (join.go: ON, USING, NATURAL, comma lists; WHERE conjuncts
+// are moved into inner joins so equalities become hash keys), WITH and
+// set operations (setop.go), subquery expressions (subquery.go) and
+// window functions (window.go, windowfn.go).
+//
+// Scopes: a scope lists the columns an expression may name. A subquery's
+// scope links to the enclosing one (scope.go, outerLink); a name not
+// found inside is looked up outside and becomes a plan.OuterRef slot,
+// with the outer expression recorded in the subquery's Args. Window
+// functions: built-in ranking and navigation functions come from a small
+// table (windowfn.go), and every aggregate of the registry is also a
+// window function, so registering an aggregate (an anomaly detector,
+// say) makes it usable with OVER without touching the binder.
+//
 // Errors are *sqlerr.Error with the SQLSTATE Postgres would report and
 // the position of the offending name or expression: 42P01 undefined
 // table, 42703 undefined column, 42702 ambiguous column, 42883 undefined

@@ -26,13 +26,7 @@ var opNames = map[ast.BinaryOp]string{
 func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error) {
 	switch e := e.(type) {
 	case *ast.ColumnRef:
-		i, err := sc.resolve(e)
-		if err != nil {
-			return nil, err
-		}
-		ref := &plan.ColRef{Idx: i, Typ: sc.cols[i].typ, Name: sc.cols[i].name}
-		b.colPos[ref] = e.Off
-		return ref, nil
+		return b.bindColumn(e, sc)
 	case *ast.Literal:
 		return bindLiteral(e)
 	case *ast.IntervalLit:
@@ -53,10 +47,13 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		return b.bindBinary(e, sc, agg)
 	case *ast.FuncCall:
 		if e.Over != nil {
-			return nil, sqlerr.At(sqlerr.FeatureNotSupported, e.Off, "window functions (%s ... OVER) are not supported yet", e.Name)
+			return b.bindWindowCall(e, sc, agg)
 		}
 		if b.reg.IsAggregate(e.Name) {
-			return b.bindAggregate(e, agg)
+			return b.bindAggregateCall(e, agg)
+		}
+		if _, ok := lookupWindowFunc(e); ok && !b.reg.HasScalar(e.Name) {
+			return nil, sqlerr.At(sqlerr.WrongObjectType, e.Off, "window function %s requires an OVER clause", e.Name)
 		}
 		switch e.Name {
 		case "coalesce":
@@ -82,7 +79,13 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		if err != nil {
 			return nil, err
 		}
-		return b.cast(x, t, e.Off)
+		pos := e.Off
+		if c, ok := x.(*plan.Const); ok && c.Val.Type.Kind == types.Unknown {
+			// A literal's input error points at the literal, as in
+			// Postgres.
+			pos = e.X.Position()
+		}
+		return b.cast(x, t, pos)
 	case *ast.IsNull:
 		x, err := b.bindExpr(e.X, sc, agg)
 		if err != nil {
@@ -90,12 +93,17 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		}
 		return &plan.IsNull{X: x, Not: e.Not}, nil
 	case *ast.Between:
-		if e.Symmetric {
-			return nil, sqlerr.At(sqlerr.FeatureNotSupported, e.Off, "BETWEEN SYMMETRIC is not supported yet")
+		// Postgres expands x BETWEEN SYMMETRIC a AND b to
+		// (x BETWEEN a AND b) OR (x BETWEEN b AND a).
+		between := func(lo, hi ast.Expr) ast.Expr {
+			ge := &ast.Binary{Pos: e.Pos, Op: ast.OpGe, L: e.X, R: lo}
+			le := &ast.Binary{Pos: e.Pos, Op: ast.OpLe, L: e.X, R: hi}
+			return &ast.Binary{Pos: e.Pos, Op: ast.OpAnd, L: ge, R: le}
 		}
-		lo := &ast.Binary{Pos: e.Pos, Op: ast.OpGe, L: e.X, R: e.Lo}
-		hi := &ast.Binary{Pos: e.Pos, Op: ast.OpLe, L: e.X, R: e.Hi}
-		var x ast.Expr = &ast.Binary{Pos: e.Pos, Op: ast.OpAnd, L: lo, R: hi}
+		x := between(e.Lo, e.Hi)
+		if e.Symmetric {
+			x = &ast.Binary{Pos: e.Pos, Op: ast.OpOr, L: x, R: between(e.Hi, e.Lo)}
+		}
 		if e.Not {
 			x = &ast.Unary{Pos: e.Pos, Op: ast.UNot, X: x}
 		}
@@ -119,8 +127,43 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		return nil, sqlerr.At(sqlerr.UndefinedParameter, e.Off, "there is no parameter $%d", e.Index)
 	case *ast.Collate:
 		return b.bindExpr(e.X, sc, agg)
+	case *ast.SubqueryExpr:
+		return b.bindScalarSubquery(e, sc)
+	case *ast.Exists:
+		return b.bindExists(e, sc)
+	case *ast.InSubquery:
+		return b.bindQuantified(e.Off, e.X, ast.OpEq, ast.QuantAny, e.Query, e.Not, sc, agg)
+	case *ast.Quantified:
+		if e.Query == nil {
+			return nil, sqlerr.At(sqlerr.FeatureNotSupported, e.Off, "ANY/ALL over an array is not supported yet")
+		}
+		return b.bindQuantified(e.Off, e.X, e.Op, e.Quant, e.Query, false, sc, agg)
 	}
 	return nil, sqlerr.At(sqlerr.FeatureNotSupported, e.Position(), "%s is not supported yet", describe(e))
+}
+
+// bindAggregateCall binds an aggregate call; window functions in its
+// arguments are an error, and so is an aggregate over outer-query
+// columns only (which Postgres would compute in the outer query).
+func (b *Binder) bindAggregateCall(f *ast.FuncCall, agg *aggCtx) (plan.Expr, error) {
+	saved := b.noWindow
+	b.noWindow = "aggregate"
+	x, err := b.bindAggregate(f, agg)
+	b.noWindow = saved
+	if err != nil {
+		return nil, err
+	}
+	if ref, ok := x.(*plan.AggRef); ok && b.outer != nil {
+		p := agg.calls[ref.Idx]
+		args := p.args
+		if p.filter != nil {
+			args = append(append([]plan.Expr{}, args...), p.filter)
+		}
+		if outerOnlyAggregate(args) {
+			return nil, sqlerr.At(sqlerr.FeatureNotSupported, f.Off, "aggregates over outer-query columns only are not supported")
+		}
+	}
+	return x, nil
 }
 
 func bindLiteral(e *ast.Literal) (plan.Expr, error) {
@@ -348,12 +391,6 @@ func describe(e ast.Expr) string {
 		return "CASE"
 	case *ast.Like:
 		return "LIKE"
-	case *ast.InSubquery:
-		return "IN (subquery)"
-	case *ast.Exists:
-		return "EXISTS"
-	case *ast.SubqueryExpr:
-		return "a scalar subquery"
 	case *ast.ArraySubquery, *ast.ArrayLit:
 		return "ARRAY"
 	case *ast.Subscript:
@@ -364,8 +401,6 @@ func describe(e ast.Expr) string {
 		return "row constructors"
 	case *ast.Extract:
 		return "EXTRACT"
-	case *ast.Quantified:
-		return "ANY/ALL"
 	}
 	return "this expression"
 }

@@ -11,6 +11,15 @@ import (
 func (b *Binder) bindFrom(t ast.TableExpr) (plan.Node, *scope, error) {
 	switch t := t.(type) {
 	case *ast.TableName:
+		if len(t.Name.Parts) == 1 {
+			if cte := b.lookupCTE(t.Name.Name()); cte != nil {
+				name := t.Alias
+				if name == "" {
+					name = cte.name
+				}
+				return &plan.CTEScan{ID: cte.id, Name: cte.name, Alias: t.Alias, Cols: cte.cols}, scopeOf(name, cte.cols), nil
+			}
+		}
 		obj, err := b.cat.Relation(t.Name)
 		if err != nil {
 			return nil, nil, err
@@ -34,9 +43,19 @@ func (b *Binder) bindFrom(t ast.TableExpr) (plan.Node, *scope, error) {
 		}
 		return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "table function %s in FROM is not supported", t.Name)
 	case *ast.Subquery:
-		return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "subqueries in FROM are not supported yet")
+		if t.Lateral {
+			return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "LATERAL subqueries are not supported")
+		}
+		// A derived table sees the enclosing queries' columns (b.outer)
+		// but not its sibling FROM items.
+		n, err := b.bindQuery(t.Query)
+		if err != nil {
+			return nil, nil, err
+		}
+		n = b.textUnknowns(n)
+		return n, scopeOf(t.Alias, n.Schema()), nil
 	case *ast.Join:
-		return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "joins are not supported yet")
+		return b.bindJoin(t)
 	}
 	return nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "unsupported FROM item")
 }

@@ -152,13 +152,17 @@ func (b *Binder) buildAggregate(input plan.Node, sc *scope, keys []plan.Expr, ag
 	return node, post, nil
 }
 
+// aggNotAllowedHere is the error of an aggregate where none may be; inside
+// another aggregate's arguments it becomes "cannot be nested".
+const aggNotAllowedHere = "aggregate functions are not allowed here"
+
 // bindAggregate binds an aggregate call inside a select list, HAVING or
 // ORDER BY, registers it with agg and returns an AggRef to its result.
 // Direct arguments come first; the ORDER BY inside the call (or WITHIN
 // GROUP) adds ordering arguments after them.
 func (b *Binder) bindAggregate(f *ast.FuncCall, agg *aggCtx) (plan.Expr, error) {
 	if agg == nil {
-		return nil, sqlerr.At(sqlerr.GroupingError, f.Off, "aggregate functions are not allowed here")
+		return nil, sqlerr.At(sqlerr.GroupingError, f.Off, aggNotAllowedHere)
 	}
 	bindArgs := func(es []ast.Expr) ([]plan.Expr, []types.Type, error) {
 		var xs []plan.Expr
@@ -166,7 +170,7 @@ func (b *Binder) bindAggregate(f *ast.FuncCall, agg *aggCtx) (plan.Expr, error) 
 		for _, a := range es {
 			x, err := b.bindExpr(a, agg.input, nil)
 			if err != nil {
-				if se, ok := err.(*sqlerr.Error); ok && se.Code == sqlerr.GroupingError {
+				if se, ok := err.(*sqlerr.Error); ok && se.Code == sqlerr.GroupingError && se.Msg == aggNotAllowedHere {
 					return nil, nil, sqlerr.At(sqlerr.GroupingError, se.Pos-1, "aggregate function calls cannot be nested")
 				}
 				return nil, nil, err
@@ -187,6 +191,9 @@ func (b *Binder) bindAggregate(f *ast.FuncCall, agg *aggCtx) (plan.Expr, error) 
 	withinGroup := len(f.WithinGroup) > 0
 	if withinGroup {
 		order = f.WithinGroup
+	}
+	if err := b.checkAggregateForm(f, withinGroup); err != nil {
+		return nil, err
 	}
 	orderExprs := make([]ast.Expr, len(order))
 	for i, o := range order {
@@ -357,4 +364,38 @@ func sameExprs(a, b []plan.Expr) bool {
 		}
 	}
 	return true
+}
+
+// checkAggregateForm rejects what Postgres rejects before resolving an
+// aggregate: an ordered-set aggregate without WITHIN GROUP, DISTINCT
+// with WITHIN GROUP, and DISTINCT ordered by something that is not an
+// argument.
+func (b *Binder) checkAggregateForm(f *ast.FuncCall, withinGroup bool) error {
+	if !withinGroup {
+		if cands := b.reg.Aggregates(f.Name); len(cands) > 0 {
+			ordered := true
+			for _, c := range cands {
+				ordered = ordered && c.Ordered
+			}
+			if ordered {
+				return sqlerr.At(sqlerr.WrongObjectType, f.Off, "WITHIN GROUP is required for ordered-set aggregate %s", f.Name)
+			}
+		}
+	}
+	if !f.Distinct {
+		return nil
+	}
+	if withinGroup {
+		return sqlerr.At(sqlerr.SyntaxError, f.Off, "cannot use DISTINCT with WITHIN GROUP")
+	}
+	for _, o := range f.OrderBy {
+		found := false
+		for _, a := range f.Args {
+			found = found || ast.Format(a) == ast.Format(o.Expr)
+		}
+		if !found {
+			return sqlerr.At(sqlerr.InvalidColumnReference, o.Expr.Position(), "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+		}
+	}
+	return nil
 }

@@ -10,10 +10,12 @@ import (
 )
 
 // aggCtx collects the aggregate calls of one SELECT block while its
-// select list, HAVING and ORDER BY are bound.
+// select list, HAVING and ORDER BY are bound, and (in win) its window
+// function calls; win is nil where window functions are not allowed.
 type aggCtx struct {
 	input *scope
 	calls []pendingAgg
+	win   *winCtx
 }
 
 // pendingAgg is an aggregate call before its arguments are projected.
@@ -31,38 +33,41 @@ type selItem struct {
 }
 
 func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
-	if len(s.With) > 0 {
-		return nil, sqlerr.At(sqlerr.FeatureNotSupported, s.Off, "WITH queries are not supported yet")
-	}
-	if len(s.Windows) > 0 {
-		return nil, sqlerr.At(sqlerr.FeatureNotSupported, s.Off, "WINDOW clauses are not supported yet")
+	win, err := newWinCtx(s.Windows)
+	if err != nil {
+		return nil, err
 	}
 	var input plan.Node
 	var sc *scope
 	if s.From == nil {
 		input, sc = &plan.Values{Rows: [][]plan.Expr{{}}}, &scope{eventTime: -1}
-	} else {
-		var err error
-		if input, sc, err = b.bindFrom(s.From); err != nil {
-			return nil, err
-		}
+	} else if input, sc, err = b.bindFrom(s.From); err != nil {
+		return nil, err
 	}
+	sc.outer = b.outer
 	if s.Where != nil {
 		pred, err := b.bindPredicate(s.Where, sc, "WHERE")
 		if err != nil {
 			return nil, err
 		}
-		input = &plan.Filter{Input: input, Pred: pred}
+		var rest []plan.Expr
+		input, rest = pushWhere(input, plan.Conjuncts(pred))
+		if len(rest) > 0 {
+			input = &plan.Filter{Input: input, Pred: plan.AndOf(rest)}
+		}
 	}
 
-	agg := &aggCtx{input: sc}
+	agg := &aggCtx{input: sc, win: win}
 	items, err := b.bindSelectList(s.Items, sc, agg)
 	if err != nil {
 		return nil, err
 	}
 	var having plan.Expr
 	if s.Having != nil {
-		if having, err = b.bindExpr(s.Having, sc, agg); err != nil {
+		agg.win, b.noWindow = nil, "HAVING"
+		having, err = b.bindExpr(s.Having, sc, agg)
+		agg.win, b.noWindow = win, ""
+		if err != nil {
 			return nil, err
 		}
 		if having, err = b.coerce(having, types.BoolType, s.Having.Position()); err != nil {
@@ -78,12 +83,14 @@ func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
 
 	grouped := len(s.GroupBy) > 0 || len(agg.calls) > 0 || having != nil
 	var keyExprs []plan.Expr
+	post := func(e plan.Expr, _ int) (plan.Expr, error) { return e, nil }
 	if grouped {
+		b.noWindow = "GROUP BY"
 		keyExprs, err = b.bindGroupBy(s.GroupBy, items, sc)
+		b.noWindow = ""
 		if err != nil {
 			return nil, err
 		}
-		var post func(plan.Expr, int) (plan.Expr, error)
 		input, post, err = b.buildAggregate(input, sc, keyExprs, agg)
 		if err != nil {
 			return nil, err
@@ -105,6 +112,19 @@ func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
 				return nil, err
 			}
 			input = &plan.Filter{Input: input, Pred: having}
+		}
+	}
+	// Window functions run over the grouped rows.
+	input, winRewrite, err := b.buildWindows(input, win, post)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].expr = winRewrite(items[i].expr)
+	}
+	for i := range order {
+		if order[i].expr != nil {
+			order[i].expr = winRewrite(order[i].expr)
 		}
 	}
 
@@ -156,19 +176,8 @@ func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
 	if len(keys) > 0 {
 		out = &plan.Sort{Input: out, Keys: keys}
 	}
-	if s.Limit != nil || s.Offset != nil {
-		l := &plan.Limit{Input: out, Count: -1}
-		if s.Limit != nil {
-			if l.Count, err = b.constInt(s.Limit, "LIMIT"); err != nil {
-				return nil, err
-			}
-		}
-		if s.Offset != nil {
-			if l.Offset, err = b.constInt(s.Offset, "OFFSET"); err != nil {
-				return nil, err
-			}
-		}
-		out = l
+	if out, err = b.bindLimit(out, s.Limit, s.Offset); err != nil {
+		return nil, err
 	}
 	if len(keys) > 0 && len(proj.Exprs) > visible && !(grouped && b.KeepGroupKeys) {
 		// Drop the hidden ORDER BY columns after sorting.
@@ -184,10 +193,17 @@ func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
 }
 
 func (b *Binder) bindPredicate(e ast.Expr, sc *scope, clause string) (plan.Expr, error) {
+	where := clause
+	if clause == "JOIN/ON" {
+		where = "JOIN conditions"
+	}
+	saved := b.noWindow
+	b.noWindow = where
 	x, err := b.bindExpr(e, sc, nil)
+	b.noWindow = saved
 	if err != nil {
 		if se, ok := err.(*sqlerr.Error); ok && se.Code == sqlerr.GroupingError {
-			return nil, sqlerr.At(sqlerr.GroupingError, se.Pos-1, "aggregate functions are not allowed in %s", clause)
+			return nil, sqlerr.At(sqlerr.GroupingError, se.Pos-1, "aggregate functions are not allowed in %s", where)
 		}
 		return nil, err
 	}
@@ -203,7 +219,7 @@ func (b *Binder) bindSelectList(items []ast.SelectItem, sc *scope, agg *aggCtx) 
 		if it.Star {
 			n := 0
 			for i, c := range sc.cols {
-				if c.hidden || (it.StarTable != "" && c.table != it.StarTable) {
+				if c.hidden || (it.StarTable != "" && c.table != it.StarTable) || (it.StarTable == "" && c.qualOnly) {
 					continue
 				}
 				out = append(out, selItem{expr: &plan.ColRef{Idx: i, Typ: c.typ, Name: c.name}, name: c.name, pos: it.Off})
@@ -255,10 +271,31 @@ func outputName(e ast.Expr) string {
 		return "case"
 	case *ast.Exists:
 		return "exists"
+	case *ast.SubqueryExpr:
+		return subqueryOutputName(e.Query)
 	case *ast.ArrayLit, *ast.ArraySubquery:
 		return "array"
 	case *ast.Row:
 		return "row"
+	}
+	return "?column?"
+}
+
+// subqueryOutputName is the column name Postgres gives a scalar
+// subquery: its own output column's name.
+func subqueryOutputName(q ast.Query) string {
+	switch q := q.(type) {
+	case *ast.Select:
+		if len(q.Items) > 0 && !q.Items[0].Star {
+			if q.Items[0].Alias != "" {
+				return q.Items[0].Alias
+			}
+			return outputName(q.Items[0].Expr)
+		}
+	case *ast.SetOp:
+		return subqueryOutputName(q.Left)
+	case *ast.Values:
+		return "column1"
 	}
 	return "?column?"
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -169,14 +170,18 @@ func (c *Catalog) NextID() uint32 {
 }
 
 // Add inserts o (whose ID came from NextID, or from a durable catalog
-// being replayed). It fails with 42P07 if the name is taken.
+// being replayed, or, for a system relation, is derived from its
+// owner's). It fails with 42P07 if the name is taken.
 func (c *Catalog) Add(o *Object) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, dup := c.byName[key(o.Name)]; dup {
 		return sqlerr.New(sqlerr.DuplicateTable, "relation %q already exists", o.Name)
 	}
-	if o.ID >= c.nextID {
+	if _, dup := c.byID[o.ID]; dup {
+		return fmt.Errorf("catalog: object id %d of %q is taken", o.ID, o.Name)
+	}
+	if o.Kind != KindSystem && o.ID >= c.nextID {
 		c.nextID = o.ID + 1
 	}
 	c.byName[key(o.Name)] = o

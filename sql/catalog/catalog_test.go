@@ -38,3 +38,28 @@ func TestAddLookupDependents(t *testing.T) {
 		t.Fatalf("List = %v", got)
 	}
 }
+
+// TestSystemIDs: system relations' IDs are derived from their owners'
+// (with high bits set); they must not move the ID counter, or the next
+// object would collide with the next system relation.
+func TestSystemIDs(t *testing.T) {
+	c := New()
+	for _, name := range []string{"a", "b", "c"} {
+		src := &Object{ID: c.NextID(), Kind: KindSource, Name: name}
+		if err := c.Add(src); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Add(&Object{ID: src.ID | 1<<31, Kind: KindSystem, Name: name + "_errors", Owner: src.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := c.List(KindSource); len(got) != 3 {
+		t.Fatalf("sources = %d, want 3", len(got))
+	}
+	if id := c.NextID(); id >= 1<<30 {
+		t.Fatalf("NextID = %#x after system relations", id)
+	}
+	if err := c.Add(&Object{ID: FirstID, Kind: KindTable, Name: "other"}); err == nil {
+		t.Fatal("duplicate ID accepted")
+	}
+}

@@ -266,6 +266,17 @@ func Equal(a, b Expr) bool {
 	case *Coalesce:
 		y, ok := b.(*Coalesce)
 		return ok && equalList(x.Args, y.Args)
+	case *OuterRef:
+		y, ok := b.(*OuterRef)
+		return ok && x.Slot == y.Slot
+	case *WindowRef:
+		y, ok := b.(*WindowRef)
+		return ok && x.Idx == y.Idx
+	case *Subquery:
+		// Two subqueries are the same expression only if they are the
+		// same bound occurrence.
+		y, ok := b.(*Subquery)
+		return ok && x == y
 	}
 	return false
 }
@@ -302,7 +313,7 @@ func Rewrite(e Expr, f func(Expr) Expr) Expr {
 		return f(&Not{X: Rewrite(x.X, f)})
 	case *IsNull:
 		return f(&IsNull{X: Rewrite(x.X, f), Not: x.Not})
-	case *Case, *Coalesce:
+	case *Case, *Coalesce, *Subquery:
 		y, _ := MapChildren(e, func(c Expr) (Expr, error) { return Rewrite(c, f), nil })
 		return f(y)
 	}
@@ -342,6 +353,15 @@ func Walk(e Expr, f func(Expr)) {
 		}
 		Walk(x.Else, f)
 	case *Coalesce:
+		for _, a := range x.Args {
+			Walk(a, f)
+		}
+	case *Subquery:
+		// The subquery's own plan is another scope; only its correlated
+		// arguments and left operand are expressions over this input.
+		if x.X != nil {
+			Walk(x.X, f)
+		}
 		for _, a := range x.Args {
 			Walk(a, f)
 		}
@@ -435,6 +455,21 @@ func MapChildren(e Expr, f func(Expr) (Expr, error)) (Expr, error) {
 			return nil, err
 		}
 		return &Coalesce{Args: args, Typ: x.Typ}, nil
+	case *Subquery:
+		c := *x
+		if x.X != nil {
+			y, err := f(x.X)
+			if err != nil {
+				return nil, err
+			}
+			c.X = y
+		}
+		args, err := mapList(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		c.Args = args
+		return &c, nil
 	}
 	return e, nil
 }

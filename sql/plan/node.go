@@ -283,22 +283,7 @@ func (a *Aggregate) explain() string {
 }
 
 func (s *Sort) explain() string {
-	keys := make([]string, len(s.Keys))
-	in := s.Input.Schema()
-	for i, k := range s.Keys {
-		keys[i] = fmt.Sprintf("%s#%d", in[k.Col].Name, k.Col)
-		if k.Desc {
-			keys[i] += " DESC"
-		}
-		if k.NullsFirst != k.Desc {
-			if k.NullsFirst {
-				keys[i] += " NULLS FIRST"
-			} else {
-				keys[i] += " NULLS LAST"
-			}
-		}
-	}
-	return "Sort " + strings.Join(keys, ", ")
+	return "Sort " + sortKeys(s.Input.Schema(), s.Keys)
 }
 
 func (l *Limit) explain() string {
@@ -307,7 +292,9 @@ func (l *Limit) explain() string {
 
 func (v *Values) explain() string { return fmt.Sprintf("Values %d rows", len(v.Rows)) }
 
-// Explain renders the plan as an indented tree, one node per line.
+// Explain renders the plan as an indented tree, one node per line. The
+// plans of subquery expressions follow the node that uses them, as
+// "SubPlan n" entries.
 func Explain(n Node) string {
 	var b strings.Builder
 	var walk func(n Node, depth int)
@@ -315,10 +302,32 @@ func Explain(n Node) string {
 		b.WriteString(strings.Repeat("  ", depth))
 		b.WriteString(n.explain())
 		b.WriteByte('\n')
+		for _, sq := range subqueriesOf(n) {
+			b.WriteString(strings.Repeat("  ", depth+1))
+			fmt.Fprintf(&b, "SubPlan %d", sq.ID)
+			if len(sq.Args) == 0 {
+				b.WriteString(" (uncorrelated)")
+			}
+			b.WriteByte('\n')
+			walk(sq.Plan, depth+2)
+		}
 		for _, c := range n.Children() {
 			walk(c, depth+1)
 		}
 	}
 	walk(n, 0)
 	return b.String()
+}
+
+// subqueriesOf lists the subquery expressions in n's own expressions.
+func subqueriesOf(n Node) []*Subquery {
+	var out []*Subquery
+	for _, e := range NodeExprs(n) {
+		Walk(e, func(x Expr) {
+			if sq, ok := x.(*Subquery); ok {
+				out = append(out, sq)
+			}
+		})
+	}
+	return out
 }

@@ -1,10 +1,16 @@
 package types
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
+
+// ErrFieldRange is wrapped by the parse errors of well-formed date and
+// time text with a field out of range ("2026-13-01"), which Postgres
+// reports as 22008 rather than 22007.
+var ErrFieldRange = errors.New("date/time field value out of range")
 
 // Microseconds per unit.
 const (
@@ -53,10 +59,16 @@ func ParseTimestamp(s string) (int64, error) {
 	if strings.EqualFold(s, "epoch") {
 		return 0, nil
 	}
+	outOfRange := false
 	for _, layout := range timestampLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
+		t, err := time.Parse(layout, s)
+		if err == nil {
 			return t.Unix()*MicrosPerSecond + int64(t.Nanosecond()/1000), nil
 		}
+		outOfRange = outOfRange || isRangeError(err)
+	}
+	if outOfRange {
+		return 0, fmt.Errorf("%w: %q", ErrFieldRange, s)
 	}
 	return 0, fmt.Errorf("invalid input syntax for type timestamp: %q", s)
 }
@@ -65,7 +77,17 @@ func ParseTimestamp(s string) (int64, error) {
 func ParseDate(s string) (int32, error) {
 	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
 	if err != nil {
+		if isRangeError(err) {
+			return 0, fmt.Errorf("%w: %q", ErrFieldRange, s)
+		}
 		return 0, fmt.Errorf("invalid input syntax for type date: %q", s)
 	}
 	return int32(t.Unix() / 86400), nil
+}
+
+// isRangeError reports whether a time.Parse error is about a field's
+// value (month 13, day 32) rather than the text's form.
+func isRangeError(err error) bool {
+	var pe *time.ParseError
+	return errors.As(err, &pe) && strings.HasSuffix(pe.Message, "out of range")
 }
