@@ -416,6 +416,9 @@ func (j *job) lateCount() int64 {
 	for _, a := range j.pipe.Aggs {
 		late += a.Late()
 	}
+	for _, o := range j.pipe.Overs {
+		late += o.Late()
+	}
 	if j.pipe.Join != nil {
 		late += j.pipe.Join.Late()
 	}

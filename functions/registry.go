@@ -176,6 +176,7 @@ type Registry struct {
 	scalars    map[string][]*Scalar
 	aggregates map[string][]*Aggregate
 	casts      map[castKey]*Cast
+	detectors  map[string]*Detector
 }
 
 // NewRegistry returns an empty registry.
@@ -359,7 +360,7 @@ func resolveError(err error, name string, args []types.Type, pos int) error {
 		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 }
 
-// Names lists every function name (scalar and aggregate) visible from r,
+// Names lists every function name (scalar, aggregate, detector) visible from r,
 // sorted, for catalogs such as pg_proc.
 func (r *Registry) Names() []string {
 	seen := map[string]bool{}
@@ -368,6 +369,9 @@ func (r *Registry) Names() []string {
 			seen[n] = true
 		}
 		for n := range reg.aggregates {
+			seen[n] = true
+		}
+		for n := range reg.detectors {
 			seen[n] = true
 		}
 	}

@@ -546,7 +546,12 @@ func (f *pgCaseFile) validate() error {
 // directly (TUMBLE/HOP/SESSION over it), so that it drops late events.
 func pdWindowedOver(stmt, source string) bool {
 	re := regexp.MustCompile(`(?is)\b(TUMBLE|HOP|SESSION)\s*\(\s*` + regexp.QuoteMeta(source) + `\b`)
-	return re.MatchString(stmt)
+	if re.MatchString(stmt) {
+		return true
+	}
+	// A streaming OVER window drops late rows too.
+	over := regexp.MustCompile(`(?is)\bOVER\b.*\bFROM\s+` + regexp.QuoteMeta(source) + `\b|\bFROM\s+` + regexp.QuoteMeta(source) + `\b.*\bWINDOW\b`)
+	return over.MatchString(stmt)
 }
 
 // sqlMentions reports whether SQL names the relation (a whole word).

@@ -176,6 +176,21 @@ func TestEveryOperatorRestores(t *testing.T) {
 		checkRestore(t, fmt.Sprintf("hashagg eowc=%v", eowc), func() Operator { return newPipeline(t, eowc).agg }, aggSteps)
 	}
 
+	// Streaming OVER: a bounded ROWS frame, a RANGE frame, lag and an
+	// unbounded running max, per key.
+	overOut := append(append(types.Schema{}, inSchema...),
+		types.Column{Name: "a", Type: types.Float64Type}, types.Column{Name: "n", Type: types.Int64Type},
+		types.Column{Name: "prev", Type: types.Float64Type}, types.Column{Name: "mx", Type: types.Float64Type})
+	checkRestore(t, "over", func() Operator {
+		f64 := types.Float64Type
+		return NewOver(OverConfig{Input: inSchema, PartitionBy: []int{0}, Time: 1, Plus: 1, Out: overOut, Funcs: []OverFunc{
+			{Kind: OverAvg, Arg: 2, ArgType: f64, Out: f64, Rows: 3, Range: -1},
+			{Kind: OverCountStar, Arg: -1, Out: types.Int64Type, Rows: -1, Range: minute, Peers: true},
+			{Kind: OverLag, Arg: 2, ArgType: f64, Out: f64, Rows: -1, Range: -1, Offset: 1, Default: types.NullDatum(f64)},
+			{Kind: OverMax, Arg: 2, ArgType: f64, Out: f64, Rows: -1, Range: -1, Peers: true},
+		}})
+	}, steps)
+
 	// SESSION: singleton sessions at assignment, merged per key by the
 	// session aggregate.
 	const gap = minute / 6

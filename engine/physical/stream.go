@@ -39,6 +39,8 @@ type Pipeline struct {
 	// the view has no event-time column.
 	Time int
 	Plus int64
+	// Overs are the pipeline's streaming OVER windows (for late counts).
+	Overs []*ops.Over
 	// Windows are the pipeline's window assigners (for late counts and
 	// the late-row side output).
 	Windows []*ops.WindowAssign
@@ -275,7 +277,7 @@ func lower(n plan.Node, emit ast.EmitMode, env Env) (*built, error) {
 	case *plan.With:
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WITH (common table expressions) in a materialized view is not supported yet; build views over views instead")
 	case *plan.Window:
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "window functions (OVER) in a materialized view are not supported yet; use them when querying the view")
+		return lowerOver(n, emit, env)
 	}
 	return nil, sqlerr.New(sqlerr.FeatureNotSupported, "this query cannot be maintained as a materialized view yet")
 }

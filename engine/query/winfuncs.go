@@ -9,6 +9,7 @@ import (
 	"github.com/tocsin-db/tocsin/functions/vec"
 	"github.com/tocsin-db/tocsin/sql/plan"
 	"github.com/tocsin-db/tocsin/sql/sqlerr"
+	"github.com/tocsin-db/tocsin/sql/types"
 )
 
 // computeWindowFunc computes one window function for every sorted row.
@@ -50,6 +51,8 @@ func computeWindowFunc(f plan.WindowCall, l *winLayout, fr *frameRanges, args []
 		return frameValue(f.Kind, fr, args)
 	case plan.WinAggregate:
 		return windowAggregate(f, l, fr, args, filter)
+	case plan.WinDetector:
+		return detectorColumn(f, l, args[0])
 	}
 	return nil, errBug("window function %s", f.Kind)
 }
@@ -212,4 +215,41 @@ func gather(x, def arrow.Array, src []int32) (arrow.Array, error) {
 		return nil, err
 	}
 	return batch.TakeArray(all, src), nil
+}
+
+// detectorColumn runs a fresh detector model over each partition's rows
+// in order, as a streaming view would from the partition's first row.
+func detectorColumn(f plan.WindowCall, l *winLayout, arg arrow.Array) (arrow.Array, error) {
+	n := l.n
+	xs := vec.Values[float64](arg)
+	valid := make([]bool, n)
+	for i := range valid {
+		valid[i] = arg.IsValid(i)
+	}
+	out, ok := make([]float64, n), make([]bool, n)
+	for i := 0; i < n; {
+		lo, hi := int(l.partStart[i]), int(l.partEnd[i])
+		f.Detector.New(f.Params).Step(xs[lo:hi], valid[lo:hi], out[lo:hi], ok[lo:hi])
+		i = hi
+	}
+	validity := vec.AllValid(n)
+	nulls := 0
+	for i, v := range ok {
+		if !v {
+			validity[i>>3] &^= 1 << (i & 7)
+			nulls++
+		}
+	}
+	if f.Typ.Kind == types.Bool {
+		b := array.NewBooleanBuilder(memory.DefaultAllocator)
+		for i := range out {
+			if ok[i] {
+				b.Append(out[i] != 0)
+			} else {
+				b.AppendNull()
+			}
+		}
+		return b.NewArray(), nil
+	}
+	return vec.NewFixed(arrow.PrimitiveTypes.Float64, out, validity, nulls), nil
 }

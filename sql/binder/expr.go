@@ -55,6 +55,9 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		if _, ok := lookupWindowFunc(e); ok && !b.reg.HasScalar(e.Name) {
 			return nil, sqlerr.At(sqlerr.WrongObjectType, e.Off, "window function %s requires an OVER clause", e.Name)
 		}
+		if _, ok := b.reg.Detector(e.Name); ok {
+			return nil, sqlerr.At(sqlerr.WrongObjectType, e.Off, "detector %s requires an OVER clause, e.g. %s(x) OVER (PARTITION BY key ORDER BY ts)", e.Name, e.Name)
+		}
 		switch e.Name {
 		case "coalesce":
 			return b.bindCoalesce(e, sc, agg)

@@ -1,10 +1,12 @@
 package binder
 
 import (
+	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/plan"
 	"github.com/tocsin-db/tocsin/sql/sqlerr"
 	"github.com/tocsin-db/tocsin/sql/types"
+	"slices"
 )
 
 // This file binds window function calls (f(...) OVER (...)) and the
@@ -118,7 +120,11 @@ func (b *Binder) bindWindowCall(f *ast.FuncCall, sc *scope, agg *aggCtx) (plan.E
 		}
 		args = append(args, x)
 	}
-	if d, ok := lookupWindowFunc(f); ok {
+	if d, ok := b.reg.Detector(f.Name); ok {
+		if args, err = b.bindDetector(f, d, args, &p.call); err != nil {
+			return nil, err
+		}
+	} else if d, ok := lookupWindowFunc(f); ok {
 		switch {
 		case f.Distinct:
 			return nil, sqlerr.At(sqlerr.WrongObjectType, f.Off, "DISTINCT specified, but %s is not an aggregate function", f.Name)
@@ -173,6 +179,49 @@ func (b *Binder) bindWindowCall(f *ast.FuncCall, sc *scope, agg *aggCtx) (plan.E
 	}
 	w.calls = append(w.calls, p)
 	return &plan.WindowRef{Idx: len(w.calls) - 1, Typ: p.call.Typ}, nil
+}
+
+// bindDetector binds DETECTOR(x [, params...]): x is cast to double
+// precision, and each parameter must be a numeric constant that passes
+// the detector's check.
+func (b *Binder) bindDetector(f *ast.FuncCall, d *functions.Detector, args []plan.Expr, call *plan.WindowCall) ([]plan.Expr, error) {
+	switch {
+	case f.Distinct || f.Star || len(f.OrderBy) > 0 || len(f.WithinGroup) > 0 || f.Filter != nil:
+		return nil, sqlerr.At(sqlerr.WrongObjectType, f.Off, "%s is a detector: DISTINCT, *, ORDER BY, WITHIN GROUP and FILTER do not apply", f.Name)
+	case len(args) < 1 || len(args) > 1+len(d.Params):
+		return nil, sqlerr.At(sqlerr.UndefinedFunction, f.Off, "function %s takes 1 to %d arguments, not %d", f.Name, 1+len(d.Params), len(args))
+	}
+	x, err := b.coerce(args[0], types.Float64Type, f.Args[0].Position())
+	if err != nil {
+		return nil, err
+	}
+	params := make([]float64, len(d.Params))
+	for i, p := range d.Params {
+		params[i] = p.Default
+		if i+1 >= len(args) {
+			continue
+		}
+		c, ok := args[i+1].(*plan.Const)
+		if !ok || !(c.Val.Type.IsNumeric() || c.Val.Type.Kind == types.Unknown) {
+			return nil, sqlerr.At(sqlerr.FeatureNotSupported, f.Args[i+1].Position(), "argument %s of %s must be a numeric constant", p.Name, f.Name)
+		}
+		v, err := b.coerce(c, types.Float64Type, f.Args[i+1].Position())
+		if err != nil {
+			return nil, err
+		}
+		vc, _ := v.(*plan.Const)
+		if vc == nil || vc.Val.Null {
+			return nil, sqlerr.At(sqlerr.InvalidParameterValue, f.Args[i+1].Position(), "argument %s of %s must not be NULL", p.Name, f.Name)
+		}
+		params[i] = vc.Val.F
+		if p.Check != nil {
+			if err := p.Check(params[i]); err != nil {
+				return nil, sqlerr.At(sqlerr.InvalidParameterValue, f.Args[i+1].Position(), "argument %s of %s %v", p.Name, f.Name, err)
+			}
+		}
+	}
+	call.Kind, call.Detector, call.Params, call.Typ = plan.WinDetector, d, params, d.Ret
+	return []plan.Expr{x}, nil
 }
 
 // bindWindowAggregate binds an aggregate of the registry used as a
@@ -349,6 +398,7 @@ func (b *Binder) bindBound(fb ast.FrameBound, unit plan.FrameUnit, order []winOr
 
 func samePendingWin(a, b pendingWin) bool {
 	if a.call.Kind != b.call.Kind || a.call.Agg != b.call.Agg || a.call.Frame != b.call.Frame ||
+		a.call.Detector != b.call.Detector || !slices.Equal(a.call.Params, b.call.Params) ||
 		len(a.args) != len(b.args) || len(a.partition) != len(b.partition) || len(a.order) != len(b.order) ||
 		(a.filter == nil) != (b.filter == nil) || (a.filter != nil && !plan.Equal(a.filter, b.filter)) {
 		return false

@@ -28,12 +28,16 @@ const (
 	WinFirstValue
 	WinLastValue
 	WinNthValue
+	// WinDetector is an anomaly detector (Detector set): a model per
+	// partition fed the rows in ORDER BY order.
+	WinDetector
 )
 
 var windowFuncNames = [...]string{
 	WinAggregate: "aggregate", WinRowNumber: "row_number", WinRank: "rank", WinDenseRank: "dense_rank",
 	WinPercentRank: "percent_rank", WinCumeDist: "cume_dist", WinNtile: "ntile", WinLag: "lag",
 	WinLead: "lead", WinFirstValue: "first_value", WinLastValue: "last_value", WinNthValue: "nth_value",
+	WinDetector: "detector",
 }
 
 func (k WindowFuncKind) String() string {
@@ -133,7 +137,11 @@ func (f Frame) String() string {
 type WindowCall struct {
 	Kind WindowFuncKind
 	// Agg is the aggregate overload for WinAggregate.
-	Agg      *functions.Aggregate
+	Agg *functions.Aggregate
+	// Detector and Params (one value per detector parameter) are set
+	// for WinDetector.
+	Detector *functions.Detector
+	Params   []float64
 	Args     []int
 	ArgTypes []types.Type
 	Filter   int
@@ -187,8 +195,11 @@ func (w *Window) explain() string {
 	funcs := make([]string, len(w.Funcs))
 	for i, f := range w.Funcs {
 		name := f.Kind.String()
-		if f.Kind == WinAggregate {
+		switch f.Kind {
+		case WinAggregate:
 			name = f.Agg.Name
+		case WinDetector:
+			name = f.Detector.Name
 		}
 		args := make([]string, len(f.Args))
 		for j, a := range f.Args {

@@ -1,0 +1,338 @@
+package ops
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/engine/rowcodec"
+	"github.com/tocsin-db/tocsin/engine/window"
+	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/functions/vec"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// OverKind is a function a streaming OVER window computes.
+type OverKind uint8
+
+// The streaming OVER functions.
+const (
+	OverCountStar OverKind = iota + 1
+	OverCount
+	OverSum
+	OverAvg
+	OverMin
+	OverMax
+	OverVarSamp
+	OverVarPop
+	OverStddevSamp
+	OverStddevPop
+	OverLag
+	OverDetector
+)
+
+// OverFunc is one function of a streaming OVER window.
+type OverFunc struct {
+	Kind OverKind
+	// Arg is the input column of the argument (-1 for count(*)).
+	Arg     int
+	ArgType types.Type
+	Out     types.Type
+	// The frame of an aggregate: Rows preceding rows (ROWS BETWEEN n
+	// PRECEDING AND CURRENT ROW), or Range microseconds before the
+	// current row's time (RANGE BETWEEN INTERVAL ... PRECEDING AND
+	// CURRENT ROW); both -1 for UNBOUNDED PRECEDING.
+	Rows, Range int64
+	// Peers is set for a RANGE frame (the default frame included): rows
+	// with the same time are in each other's frame.
+	Peers bool
+	// Offset is lag's offset; Default its default (a NULL datum for
+	// none), of type Out.
+	Offset  int
+	Default types.Datum
+	// Model makes a detector's per-partition model.
+	Model func() functions.SeriesModel
+}
+
+// OverConfig configures a streaming OVER window.
+type OverConfig struct {
+	Input       types.Schema
+	PartitionBy []int
+	// Time is the ORDER BY column; a row is final, and released in time
+	// order, once Time + Plus <= the watermark (Plus is 1 for a source's
+	// event time, the window size for an upstream window_start).
+	Time  int
+	Plus  int64
+	Funcs []OverFunc
+	Out   types.Schema
+}
+
+// Over computes window functions over each partition's rows in event
+// time order. Rows wait until the watermark makes them final, then are
+// released sorted by (partition, time, arrival), and every function sees
+// its partition's rows in that order, so the result does not depend on
+// arrival order. Per partition it keeps only what the frames need (the
+// rows in a bounded frame, running sums for an unbounded one, lag's last
+// rows, a detector's model). A row whose time is already final on
+// arrival is late: counted and dropped.
+type Over struct {
+	cfg     OverConfig
+	partEnc *rowcodec.Encoder
+	rowEnc  *rowcodec.Encoder
+	inTypes []types.Type
+	schema  *arrow.Schema
+	pending []pendingRow
+	seq     int64
+	wm      int64
+	late    int64
+	parts   map[string]*overPart
+	keyBufs [][]byte
+	rowBufs [][]byte
+}
+
+type pendingRow struct {
+	part string
+	ts   int64
+	seq  int64
+	row  string
+}
+
+var _ Operator = (*Over)(nil)
+
+// NewOver returns an empty streaming OVER window.
+func NewOver(cfg OverConfig) *Over {
+	all := make([]int, len(cfg.Input))
+	ts := make([]types.Type, len(cfg.Input))
+	for i := range all {
+		all[i], ts[i] = i, cfg.Input[i].Type
+	}
+	return &Over{cfg: cfg, partEnc: rowcodec.NewEncoder(cfg.Input, cfg.PartitionBy), rowEnc: rowcodec.NewEncoder(cfg.Input, all),
+		inTypes: ts, schema: cfg.Out.Arrow(), wm: window.NoWatermark, parts: map[string]*overPart{}}
+}
+
+// Late returns the number of late rows dropped.
+func (o *Over) Late() int64 { return o.late }
+
+// Push buffers rows until the watermark makes them final.
+func (o *Over) Push(_ *functions.Context, c batch.Chunk, _ Emit) error {
+	if c.Signs != nil {
+		return fmt.Errorf("BUG: streaming OVER over an updating input")
+	}
+	n := c.Len()
+	o.keyBufs = resize2(o.keyBufs, n)
+	o.rowBufs = resize2(o.rowBufs, n)
+	o.partEnc.Append(o.keyBufs, c.Rec)
+	o.rowEnc.Append(o.rowBufs, c.Rec)
+	tcol := c.Rec.Column(o.cfg.Time)
+	tss := vec.Values[int64](tcol)
+	for i := 0; i < n; i++ {
+		if tcol.IsNull(i) {
+			o.late++
+			continue
+		}
+		if o.wm != window.NoWatermark && tss[i]+o.cfg.Plus <= o.wm {
+			o.late++
+			continue
+		}
+		o.pending = append(o.pending, pendingRow{part: string(o.keyBufs[i]), ts: tss[i], seq: o.seq, row: string(o.rowBufs[i])})
+		o.seq++
+	}
+	return nil
+}
+
+// Watermark releases the rows it makes final and computes their
+// functions.
+func (o *Over) Watermark(ctx *functions.Context, wm int64, emit Emit) error {
+	if wm <= o.wm {
+		return nil
+	}
+	o.wm = wm
+	var ready, keep []pendingRow
+	for _, r := range o.pending {
+		if r.ts+o.cfg.Plus <= wm {
+			ready = append(ready, r)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	if len(ready) == 0 {
+		return nil
+	}
+	o.pending = keep
+	sort.Slice(ready, func(i, j int) bool {
+		a, b := ready[i], ready[j]
+		if a.part != b.part {
+			return a.part < b.part
+		}
+		if a.ts != b.ts {
+			return a.ts < b.ts
+		}
+		return a.seq < b.seq
+	})
+	return o.compute(ready, emit)
+}
+
+// compute runs every function over released rows grouped by partition.
+func (o *Over) compute(rows []pendingRow, emit Emit) error {
+	dec := rowcodec.NewColumns(o.inTypes)
+	for _, r := range rows {
+		if _, err := dec.DecodeRow([]byte(r.row)); err != nil {
+			return fmt.Errorf("BUG: OVER row: %w", err)
+		}
+	}
+	in := array.NewRecordBatch(o.cfg.Input.Arrow(), dec.Arrays(), int64(len(rows)))
+	n := len(rows)
+	res := make([]overResult, len(o.cfg.Funcs))
+	args := make([]overArg, len(o.cfg.Funcs))
+	for k, f := range o.cfg.Funcs {
+		res[k] = newOverResult(f, n)
+		if f.Arg >= 0 {
+			args[k] = newOverArg(in.Column(f.Arg), f.ArgType)
+		}
+	}
+	tss := vec.Values[int64](in.Column(o.cfg.Time))
+	for start := 0; start < n; {
+		end := start + 1
+		for end < n && rows[end].part == rows[start].part {
+			end++
+		}
+		p := o.parts[rows[start].part]
+		if p == nil {
+			p = newOverPart(o.cfg.Funcs)
+			o.parts[rows[start].part] = p
+		}
+		for k := range o.cfg.Funcs {
+			if err := p.fns[k].run(&o.cfg.Funcs[k], &args[k], tss, start, end, &res[k]); err != nil {
+				return err
+			}
+		}
+		start = end
+	}
+	cols := append([]arrow.Array{}, in.Columns()...)
+	for k := range res {
+		cols = append(cols, res[k].finish(o.cfg.Funcs[k].Out))
+	}
+	return emit(batch.Chunk{Rec: array.NewRecordBatch(o.schema, cols, int64(n))})
+}
+
+// overArg is one function's argument column in typed form.
+type overArg struct {
+	valid []bool
+	f     []float64
+	i     []int64
+	enc   []string
+}
+
+func newOverArg(arr arrow.Array, t types.Type) overArg {
+	n := arr.Len()
+	a := overArg{valid: make([]bool, n)}
+	for i := range a.valid {
+		a.valid[i] = arr.IsValid(i)
+	}
+	switch {
+	case t.IsInteger():
+		a.i = make([]int64, n)
+		a.f = make([]float64, n)
+		switch t.Kind {
+		case types.Int16:
+			for i, v := range vec.Values[int16](arr) {
+				a.i[i], a.f[i] = int64(v), float64(v)
+			}
+		case types.Int32:
+			for i, v := range vec.Values[int32](arr) {
+				a.i[i], a.f[i] = int64(v), float64(v)
+			}
+		default:
+			for i, v := range vec.Values[int64](arr) {
+				a.i[i], a.f[i] = v, float64(v)
+			}
+		}
+	case t.Kind == types.Float32:
+		a.f = make([]float64, n)
+		for i, v := range vec.Values[float32](arr) {
+			a.f[i] = float64(v)
+		}
+	case t.Kind == types.Float64:
+		a.f = vec.Values[float64](arr)
+	}
+	bufs := make([][]byte, n)
+	rowcodec.AppendColumn(bufs, arr, t)
+	a.enc = make([]string, n)
+	for i, b := range bufs {
+		a.enc[i] = string(b)
+	}
+	return a
+}
+
+// overResult collects one function's outputs in release order.
+type overResult struct {
+	valid []bool
+	f     []float64
+	i     []int64
+	enc   []string
+}
+
+// newOverResult chooses the representation: counts and sums as int64,
+// float results as float64, values of the argument's type (min, max,
+// lag, boolean detectors) in rowcodec encoding.
+func newOverResult(f OverFunc, n int) overResult {
+	r := overResult{valid: make([]bool, n)}
+	switch {
+	case f.Kind == OverMin || f.Kind == OverMax || f.Kind == OverLag:
+		r.enc = make([]string, n)
+	case f.Out.Kind == types.Float64:
+		r.f = make([]float64, n)
+	case f.Out.Kind == types.Int64:
+		r.i = make([]int64, n)
+	default:
+		r.enc = make([]string, n)
+	}
+	return r
+}
+
+func (r *overResult) finish(t types.Type) arrow.Array {
+	n := len(r.valid)
+	bm := vec.Bitmap(n)
+	nulls := 0
+	for i, v := range r.valid {
+		if v {
+			bm[i/8] |= 1 << (i % 8)
+		} else {
+			nulls++
+		}
+	}
+	switch {
+	case r.f != nil:
+		return vec.NewFixed(t.Arrow(), r.f, bm, nulls)
+	case r.i != nil:
+		return vec.NewFixed(t.Arrow(), r.i, bm, nulls)
+	}
+	dec := rowcodec.NewColumns([]types.Type{t})
+	null := string(rowcodec.AppendDatum(nil, types.NullDatum(t)))
+	for i, e := range r.enc {
+		if !r.valid[i] {
+			e = null
+		}
+		if _, err := dec.DecodeRow([]byte(e)); err != nil {
+			panic(fmt.Sprintf("BUG: OVER value: %v", err))
+		}
+	}
+	return dec.Arrays()[0]
+}
+
+// overflow is sum's 22003.
+func overflow() error {
+	return sqlerr.New(sqlerr.NumericValueOutOfRange, "bigint out of range")
+}
+
+func addInt(a, b int64) (int64, error) {
+	s := a + b
+	if (a > 0 && b > 0 && s < 0) || (a < 0 && b < 0 && s >= 0) {
+		return 0, overflow()
+	}
+	return s, nil
+}
