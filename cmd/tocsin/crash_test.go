@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"testing"
@@ -64,8 +66,42 @@ var crashViews = []string{
 	   FROM TUMBLE(src, ts, INTERVAL '10' SECOND) GROUP BY window_start, k EMIT ON WINDOW CLOSE`,
 	// Per-key events are ~24 ms apart on average, so 50 ms sessions split
 	// often, and the disorder makes later events merge earlier sessions.
+	`CREATE MATERIALIZED VIEW v_over AS SELECT k, seq, count(*) OVER w AS n, sum(seq) OVER w AS s
+	   FROM src WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)`,
 	`CREATE MATERIALIZED VIEW v_sess AS SELECT k, window_start, window_end, count(*) AS n, sum(seq) AS s
 	   FROM SESSION(src, ts, INTERVAL '50 milliseconds') GROUP BY k, window_start, window_end`,
+}
+
+// overOracle computes v_over in batch for the rows the final watermark
+// releases (ts before it): per key, rows in time order, ties in the
+// order they were produced (one key lives in one partition).
+func overOracle(evs []seqEvent, partitions int) map[string][2]int64 {
+	maxTS := make([]int64, partitions)
+	for i := range maxTS {
+		maxTS[i] = math.MinInt64
+	}
+	byKey := map[int][]seqEvent{}
+	for _, e := range evs {
+		maxTS[e.k%partitions] = max(maxTS[e.k%partitions], e.tsMS)
+		byKey[e.k] = append(byKey[e.k], e)
+	}
+	wm := slices.Min(maxTS) - 5_000
+	out := map[string][2]int64{}
+	for k, es := range byKey {
+		sort.SliceStable(es, func(i, j int) bool { return es[i].tsMS < es[j].tsMS })
+		for i, e := range es {
+			if e.tsMS >= wm {
+				break
+			}
+			var n, s int64
+			for j := max(0, i-4); j <= i; j++ {
+				n++
+				s += es[j].seq
+			}
+			out[fmt.Sprintf("k%02d/%d", k, e.seq)] = [2]int64{n, s}
+		}
+	}
+	return out
 }
 
 // sessionOracle computes v_sess in batch: per key, events ordered by
@@ -308,6 +344,39 @@ func checkCrashViews(t *testing.T, conn *pgx.Conn, evs []seqEvent, keys int) {
 		return ""
 	}
 	poll(t, time.Minute, "v_win equals the oracle", func() string { return checkWindows("v_win", wins, false) })
+	overs := overOracle(evs, 8)
+	poll(t, time.Minute, "v_over equals the oracle", func() string {
+		rows, err := conn.Query(ctx, "SELECT k, seq, n, s FROM v_over")
+		if err != nil {
+			return err.Error()
+		}
+		defer rows.Close()
+		got := map[string][2]int64{}
+		for rows.Next() {
+			var k string
+			var seq, n, s int64
+			if err := rows.Scan(&k, &seq, &n, &s); err != nil {
+				return err.Error()
+			}
+			key := fmt.Sprintf("%s/%d", k, seq)
+			if _, dup := got[key]; dup {
+				return "duplicate row " + key
+			}
+			got[key] = [2]int64{n, s}
+		}
+		if err := rows.Err(); err != nil {
+			return err.Error()
+		}
+		for key, w := range overs {
+			if got[key] != w {
+				return fmt.Sprintf("row %s: (n, sum seq) = %v, want %v (%d rows, want %d)", key, got[key], w, len(got), len(overs))
+			}
+		}
+		if len(got) != len(overs) {
+			return fmt.Sprintf("%d rows, want %d", len(got), len(overs))
+		}
+		return ""
+	})
 	sessions := sessionOracle(evs, 50)
 	poll(t, time.Minute, "v_sess equals the oracle", func() string {
 		rows, err := conn.Query(ctx, "SELECT k, window_start, window_end, n, s FROM v_sess")
