@@ -50,6 +50,10 @@ func registerMath(r *functions.Registry) {
 	add("trunc", []types.Type{f8, i32}, f8, "truncate to a number of decimal places", decimalKernel(true))
 	unary("sqrt", "square root", fsqrt)
 	unary("cbrt", "cube root", func(x float64) (float64, error) { return math.Cbrt(x), nil })
+	// erf and erfc are not in Postgres; detectors turn a z-score into a
+	// [0, 1] anomaly score with them (erf(|z| / sqrt(2))).
+	unary("erf", "error function (Tocsin extension)", func(x float64) (float64, error) { return math.Erf(x), nil })
+	unary("erfc", "complementary error function (Tocsin extension)", func(x float64) (float64, error) { return math.Erfc(x), nil })
 	unary("ln", "natural logarithm", func(x float64) (float64, error) { return logOf(x, math.Log) })
 	unary("log", "base 10 logarithm", func(x float64) (float64, error) { return logOf(x, math.Log10) })
 	unary("log10", "base 10 logarithm", func(x float64) (float64, error) { return logOf(x, math.Log10) })

@@ -45,6 +45,8 @@ func TestMathTable(t *testing.T) {
 		{name: "sqrt", args: []types.Datum{f64D(-1)}, code: pw},
 		{name: "sqrt", args: []types.Datum{f64D(16)}, want: "4"},
 		{name: "cbrt", args: []types.Datum{f64D(64)}, want: "4"},
+		{name: "erf", args: []types.Datum{f64D(0)}, want: "0"},
+		{name: "erfc", args: []types.Datum{f64D(0)}, want: "1"},
 		{name: "ln", args: []types.Datum{f64D(1)}, want: "0"},
 		{name: "ln", args: []types.Datum{f64D(0)}, code: lg},
 		{name: "ln", args: []types.Datum{f64D(-1)}, code: lg},
