@@ -5,7 +5,7 @@ BIN         := bin/tocsin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PKGS        := ./...
 
-.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean crash-large soak bench-checkpoint pgdiff
+.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean crash-large soak bench-checkpoint pgdiff eval
 
 ## build: compile bin/tocsin
 build:
@@ -26,6 +26,16 @@ test-deps:
 ## server with apt-get if it is missing); CASE=name runs one case
 pgdiff:
 	TOCSIN_PGDIFF=1 $(GO) test -count=1 -timeout 20m -run 'TestPostgresDifferential$(if $(CASE),/$(CASE))' ./cmd/tocsin
+
+## eval: score the detectors through SQL on the public benchmarks in ../shared
+## (SHARED=dir to point elsewhere): Loghub-2k must reproduce Drain's published
+## grouping accuracy within 0.005; NAB prints every detector's three scores
+SHARED ?= ../shared
+eval: build
+	./$(BIN) eval loghub --dir $(SHARED)/datasets/loghub --check
+	./$(BIN) eval nab --dir $(SHARED)/datasets/nab
+	TOCSIN_LOGHUB_DIR=$(abspath $(SHARED))/datasets/loghub TOCSIN_NAB_DIR=$(abspath $(SHARED))/datasets/nab \
+		$(GO) test -count=1 -run 'TestLoghubEval|TestPresetsMatchBenchmarkSettings|TestWindowedGaussianScores|TestStoredResults' ./cmd/tocsin/internal/loghub ./cmd/tocsin/internal/nab
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint: fmt-check vet staticcheck

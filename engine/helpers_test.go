@@ -15,6 +15,7 @@ import (
 	"github.com/tocsin-db/tocsin/engine"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/functions/aggregate"
+	"github.com/tocsin-db/tocsin/functions/anomaly"
 	"github.com/tocsin-db/tocsin/functions/scalar"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
@@ -69,6 +70,7 @@ func openEngine(t testing.TB, dir string, interval time.Duration, logs ...map[st
 	reg := functions.NewRegistry()
 	scalar.Register(reg)
 	aggregate.Register(reg)
+	anomaly.Register(reg)
 	b := memory.NewBroker()
 	for _, m := range logs {
 		for name, l := range m {

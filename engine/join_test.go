@@ -38,12 +38,21 @@ func TestStreamTableJoin(t *testing.T) {
 	send(1, "a", 50)
 	send(2, "b", 20)  // slow (10)
 	send(3, "c", 999) // no threshold
-	waitFor(t, 10*time.Second, "first events", func() string {
-		if n, _ := te.sourceRecords(t, "req"); n < 4 {
-			return "waiting"
-		}
-		return ""
-	})
+	// Every view must have joined the first events before the table
+	// changes (each view reads the source on its own).
+	for q, w := range map[string]string{
+		"SELECT service, latency_ms, max_ms FROM slow":    "a|150|100\nb|20|10",
+		"SELECT service, latency_ms, max_ms FROM all_req": "a|150|100\na|50|100\nb|20|10\nc|999|NULL",
+		"SELECT service, worst FROM per_service":          "a|150\nb|20\nc|999",
+		"SELECT service, worst, max_ms FROM over":         "a|150|100\nb|20|10",
+	} {
+		waitFor(t, 10*time.Second, "first events: "+q, func() string {
+			if got := te.rows(t, q); got != w {
+				return "\n got:\n" + got + "\nwant:\n" + w
+			}
+			return ""
+		})
+	}
 	// The table changes: later events see the new threshold, earlier
 	// results stand.
 	te.exec(t, `UPDATE thresholds SET max_ms = 1000 WHERE service = 'a'`)

@@ -25,6 +25,14 @@ type SeriesModel interface {
 	SizeBytes() int
 }
 
+// KernelState is the state of a stateful scalar kernel (see
+// Scalar.NewState).
+type KernelState interface {
+	AppendState(dst []byte) []byte
+	RestoreState(src []byte) error
+	SizeBytes() int
+}
+
 // DetectorParam is one optional constant argument of a detector.
 type DetectorParam struct {
 	Name    string

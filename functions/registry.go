@@ -60,6 +60,11 @@ type Scalar struct {
 	// kernel to use, so a constant regex or LIKE pattern is compiled
 	// once. It returns a *sqlerr.Error for invalid constants.
 	Prepare func(consts []*types.Datum) (Kernel, error)
+	// NewState, if set, makes the function stateful (DRAIN_TEMPLATE):
+	// each call site gets its own kernel and state, which sees the rows
+	// in the order the plan evaluates them and is checkpointed with the
+	// operator that holds the call. Such a function is Volatile.
+	NewState func(consts []*types.Datum) (Kernel, KernelState, error)
 	// Doc is the one-line description \df shows.
 	Doc string
 }

@@ -74,7 +74,7 @@ Postgres driver or BI tool).
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newPlaygroundCmd(), newBrokerCmd())
+	root.AddCommand(newServeCmd(), newPlaygroundCmd(), newBrokerCmd(), newEvalCmd())
 	// `tocsin --help` documents every flag of every command, not only the
 	// root's.
 	defaultHelp := root.HelpFunc()

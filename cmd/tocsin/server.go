@@ -13,6 +13,7 @@ import (
 	"github.com/tocsin-db/tocsin/engine"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/functions/aggregate"
+	"github.com/tocsin-db/tocsin/functions/anomaly"
 	"github.com/tocsin-db/tocsin/functions/scalar"
 	"github.com/tocsin-db/tocsin/pgwire"
 )
@@ -31,6 +32,7 @@ func builtins() *functions.Registry {
 	reg := functions.NewRegistry()
 	scalar.Register(reg)
 	aggregate.Register(reg)
+	anomaly.Register(reg)
 	return reg
 }
 

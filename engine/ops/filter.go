@@ -8,15 +8,18 @@ import (
 
 // Filter keeps the rows for which a predicate is true.
 type Filter struct {
-	stateless
+	callStates
 	pred *expr.Evaluator
 	idx  []int32
 }
 
 var _ Operator = (*Filter)(nil)
 
-// NewFilter returns a filter on pred.
-func NewFilter(pred *expr.Evaluator) *Filter { return &Filter{pred: pred} }
+// NewFilter returns a filter on pred; states are the stateful calls it
+// holds (CallStates), if any.
+func NewFilter(pred *expr.Evaluator, states ...functions.KernelState) *Filter {
+	return &Filter{callStates: callStates{states: states}, pred: pred}
+}
 
 // Push implements Operator.
 func (f *Filter) Push(ctx *functions.Context, c batch.Chunk, emit Emit) error {

@@ -50,6 +50,9 @@ type OverFunc struct {
 	// Peers is set for a RANGE frame (the default frame included): rows
 	// with the same time are in each other's frame.
 	Peers bool
+	// ExcludeCurrent is ROWS BETWEEN n PRECEDING AND 1 PRECEDING: the
+	// frame is the Rows rows before the current one.
+	ExcludeCurrent bool
 	// Offset is lag's offset; Default its default (a NULL datum for
 	// none), of type Out.
 	Offset  int
@@ -119,8 +122,11 @@ func (o *Over) Late() int64 { return o.late }
 
 // Push buffers rows until the watermark makes them final.
 func (o *Over) Push(_ *functions.Context, c batch.Chunk, _ Emit) error {
-	if c.Signs != nil {
-		return fmt.Errorf("BUG: streaming OVER over an updating input")
+	// An append-only upstream view's changelog carries signs, all +1.
+	for _, sg := range c.Signs {
+		if sg < 0 {
+			return fmt.Errorf("BUG: streaming OVER over an updating input")
+		}
 	}
 	n := c.Len()
 	o.keyBufs = resize2(o.keyBufs, n)

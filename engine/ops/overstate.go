@@ -132,6 +132,8 @@ func (s *overFn) expire(f *OverFunc, ts int64) {
 		switch {
 		case f.Kind == OverLag:
 			out = int64(len(s.q)-s.head) > int64(f.Offset)+1
+		case f.ExcludeCurrent:
+			out = int64(len(s.q)-s.head) > f.Rows
 		case f.Rows >= 0:
 			out = int64(len(s.q)-s.head) > f.Rows+1
 		case f.Range >= 0:
@@ -183,6 +185,15 @@ func (s *overFn) run(f *OverFunc, a *overArg, tss []int64, start, end int, r *ov
 				r.valid[i], r.enc[i] = prev.valid, prev.enc
 			} else if !f.Default.Null {
 				r.valid[i], r.enc[i] = true, datumEnc(f.Default)
+			}
+			i++
+			continue
+		}
+		if f.ExcludeCurrent {
+			s.expire(f, tss[i])
+			s.result(f, i, r)
+			if err := s.add(f, entry(i)); err != nil {
+				return err
 			}
 			i++
 			continue

@@ -12,16 +12,17 @@ import (
 
 // Project computes expressions over each row.
 type Project struct {
-	stateless
+	callStates
 	exprs  []*expr.Evaluator
 	schema *arrow.Schema
 }
 
 var _ Operator = (*Project)(nil)
 
-// NewProject returns a projection producing out from exprs.
-func NewProject(exprs []*expr.Evaluator, out types.Schema) *Project {
-	return &Project{exprs: exprs, schema: out.Arrow()}
+// NewProject returns a projection producing out from exprs. states are
+// the stateful calls the expressions hold (CallStates), if any.
+func NewProject(exprs []*expr.Evaluator, out types.Schema, states ...functions.KernelState) *Project {
+	return &Project{callStates: callStates{states: states}, exprs: exprs, schema: out.Arrow()}
 }
 
 // Push implements Operator.

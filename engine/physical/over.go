@@ -36,6 +36,11 @@ func lowerOver(n *plan.Window, emit ast.EmitMode, env Env) (*built, error) {
 	case ci.eventTime:
 		cfg.Plus = 1
 	case ci.bound != nil && !ci.bound.session:
+		// window_start is final once its window ends. An upstream view's
+		// window_end, or its event-time column, is final like an event
+		// time (strictly before the watermark): the upstream emits a row
+		// at the same watermark that makes it final there.
+		cfg.Plus = 1
 		if !ci.bound.isEnd {
 			cfg.Plus = ci.bound.size
 		}
@@ -118,7 +123,13 @@ func overFunc(c plan.WindowCall, input plan.Node) (ops.OverFunc, error) {
 // UNBOUNDED PRECEDING, n PRECEDING (ROWS) or an interval PRECEDING
 // (RANGE).
 func overFrame(fr plan.Frame, f *ops.OverFunc) error {
-	unsupported := sqlerr.New(sqlerr.FeatureNotSupported, "window frame %s in a materialized view is not supported: frames end at CURRENT ROW and start UNBOUNDED PRECEDING, n PRECEDING (ROWS) or INTERVAL PRECEDING (RANGE)", fr)
+	unsupported := sqlerr.New(sqlerr.FeatureNotSupported, "window frame %s in a materialized view is not supported: frames end at CURRENT ROW (or 1 PRECEDING, for ROWS) and start UNBOUNDED PRECEDING, n PRECEDING (ROWS) or INTERVAL PRECEDING (RANGE)", fr)
+	if fr.Unit == plan.FrameRows && fr.End.Kind == plan.OffsetPreceding && fr.End.Offset.I == 1 &&
+		fr.Start.Kind == plan.OffsetPreceding && fr.Start.Offset.I >= 1 {
+		// ROWS BETWEEN n PRECEDING AND 1 PRECEDING: the n rows before.
+		f.Rows, f.ExcludeCurrent = fr.Start.Offset.I, true
+		return nil
+	}
 	if fr.End.Kind != plan.CurrentRow || fr.Unit == plan.FrameGroups {
 		return unsupported
 	}

@@ -224,7 +224,7 @@ func lower(n plan.Node, emit ast.EmitMode, env Env) (*built, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.p.Ops = append(in.p.Ops, ops.NewFilter(ev))
+		in.p.Ops = append(in.p.Ops, ops.NewFilter(ev, ops.CallStates(n.Pred)...))
 		return in, nil
 	case *plan.Project:
 		in, err := lower(n.Input, emit, env)
@@ -235,7 +235,7 @@ func lower(n plan.Node, emit ast.EmitMode, env Env) (*built, error) {
 		if err != nil {
 			return nil, err
 		}
-		in.p.Ops = append(in.p.Ops, ops.NewProject(evs, n.Schema()))
+		in.p.Ops = append(in.p.Ops, ops.NewProject(evs, n.Schema(), ops.CallStates(n.Exprs...)...))
 		cols := make([]colInfo, len(n.Exprs))
 		for i := range cols {
 			cols[i].upKey = -1
@@ -404,7 +404,7 @@ func keepUpstreamKey(n plan.Node, b *built) error {
 		if err != nil {
 			return err
 		}
-		b.p.Ops[len(b.p.Ops)-1] = ops.NewProject(evs, out)
+		b.p.Ops[len(b.p.Ops)-1] = ops.NewProject(evs, out, ops.CallStates(exprs...)...)
 	}
 	b.out, b.aggKeys = out, keys
 	return nil

@@ -346,6 +346,14 @@ func (b *Binder) callFn(name string, args []plan.Expr, argPos []int, pos int, di
 		}
 		call.Kernel = k
 	}
+	if fn.NewState != nil {
+		k, st, err := fn.NewState(consts)
+		if err != nil {
+			return nil, sqlerr.At(sqlerr.CodeOf(err), pos, "%s", err.Error())
+		}
+		call.Kernel, call.State = k, st
+		return call, nil
+	}
 	if allConst && fn.Vol == functions.Immutable {
 		return b.fold(call, pos)
 	}

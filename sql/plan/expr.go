@@ -32,6 +32,8 @@ type Call struct {
 	Kernel functions.Kernel
 	Args   []Expr
 	Typ    types.Type
+	// State is the call site's state, for stateful functions.
+	State functions.KernelState
 }
 
 // Cast converts X to To.
