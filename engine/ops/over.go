@@ -197,7 +197,7 @@ func (o *Over) compute(rows []pendingRow, emit Emit) error {
 	for k, f := range o.cfg.Funcs {
 		res[k] = newOverResult(f, n)
 		if f.Arg >= 0 {
-			args[k] = newOverArg(in.Column(f.Arg), f.ArgType)
+			args[k] = newOverArg(in.Column(f.Arg), f.ArgType, f.Kind == OverMin || f.Kind == OverMax || f.Kind == OverLag)
 		}
 	}
 	tss := vec.Values[int64](in.Column(o.cfg.Time))
@@ -233,7 +233,11 @@ type overArg struct {
 	enc   []string
 }
 
-func newOverArg(arr arrow.Array, t types.Type) overArg {
+// newOverArg extracts an argument column: numbers as float64 (and int64
+// for integers) for the arithmetic, and, when enc is set (min, max, lag),
+// each value's rowcodec encoding, which orders like the values and
+// decodes to the argument's type.
+func newOverArg(arr arrow.Array, t types.Type, enc bool) overArg {
 	n := arr.Len()
 	a := overArg{valid: make([]bool, n)}
 	for i := range a.valid {
@@ -264,6 +268,9 @@ func newOverArg(arr arrow.Array, t types.Type) overArg {
 		}
 	case t.Kind == types.Float64:
 		a.f = vec.Values[float64](arr)
+	}
+	if !enc {
+		return a
 	}
 	bufs := make([][]byte, n)
 	rowcodec.AppendColumn(bufs, arr, t)
@@ -301,16 +308,7 @@ func newOverResult(f OverFunc, n int) overResult {
 }
 
 func (r *overResult) finish(t types.Type) arrow.Array {
-	n := len(r.valid)
-	bm := vec.Bitmap(n)
-	nulls := 0
-	for i, v := range r.valid {
-		if v {
-			bm[i/8] |= 1 << (i % 8)
-		} else {
-			nulls++
-		}
-	}
+	bm, nulls := vec.BitmapOf(r.valid)
 	switch {
 	case r.f != nil:
 		return vec.NewFixed(t.Arrow(), r.f, bm, nulls)

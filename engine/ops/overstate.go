@@ -171,7 +171,9 @@ func (s *overFn) run(f *OverFunc, a *overArg, tss []int64, start, end int, r *ov
 			if a.i != nil {
 				e.i = a.i[i]
 			}
-			e.enc = a.enc[i]
+			if a.enc != nil {
+				e.enc = a.enc[i]
+			}
 		}
 		return e
 	}

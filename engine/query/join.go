@@ -43,10 +43,10 @@ func (r *Runner) join(n *plan.Join) ([]arrow.RecordBatch, error) {
 		return nil, err
 	}
 	j := &joinRun{r: r, n: n, out: n.Schema().Arrow()}
-	if j.left, err = concat(n.Left.Schema().Arrow(), lin); err != nil {
+	if j.left, err = batch.Concat(n.Left.Schema().Arrow(), lin); err != nil {
 		return nil, err
 	}
-	if j.right, err = concat(n.Right.Schema().Arrow(), rin); err != nil {
+	if j.right, err = batch.Concat(n.Right.Schema().Arrow(), rin); err != nil {
 		return nil, err
 	}
 	if n.Residual != nil {

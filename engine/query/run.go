@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/expr"
@@ -264,41 +263,13 @@ func pushAll(ctx *functions.Context, op ops.Operator, in []arrow.RecordBatch) ([
 	return out, nil
 }
 
-// concat joins batches into one.
-func concat(schema *arrow.Schema, in []arrow.RecordBatch) (arrow.RecordBatch, error) {
-	if len(in) == 1 {
-		return in[0], nil
-	}
-	cols := make([]arrow.Array, schema.NumFields())
-	var rows int64
-	for _, rec := range in {
-		rows += rec.NumRows()
-	}
-	for j := range cols {
-		parts := make([]arrow.Array, len(in))
-		for i, rec := range in {
-			parts[i] = rec.Column(j)
-		}
-		if len(parts) == 0 {
-			cols[j] = array.MakeArrayOfNull(memory.DefaultAllocator, schema.Field(j).Type, 0)
-			continue
-		}
-		c, err := array.Concatenate(parts, memory.DefaultAllocator)
-		if err != nil {
-			return nil, err
-		}
-		cols[j] = c
-	}
-	return array.NewRecordBatch(schema, cols, rows), nil
-}
-
 func (r *Runner) sort(n *plan.Sort) ([]arrow.RecordBatch, error) {
 	in, err := r.Run(n.Input)
 	if err != nil || len(in) == 0 {
 		return in, err
 	}
 	schema := n.Schema()
-	rec, err := concat(schema.Arrow(), in)
+	rec, err := batch.Concat(schema.Arrow(), in)
 	if err != nil {
 		return nil, err
 	}

@@ -31,11 +31,11 @@ func (r *Runner) setOp(n *plan.SetOp) ([]arrow.RecordBatch, error) {
 		}
 		return out, nil
 	}
-	left, err := concat(as, relabel(as, lin))
+	left, err := batch.Concat(as, relabel(as, lin))
 	if err != nil {
 		return nil, err
 	}
-	right, err := concat(as, relabel(as, rin))
+	right, err := batch.Concat(as, relabel(as, rin))
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (r *Runner) setOp(n *plan.SetOp) ([]arrow.RecordBatch, error) {
 	var keep []int32
 	switch n.Kind {
 	case plan.Union:
-		all, err := concat(as, []arrow.RecordBatch{left, right})
+		all, err := batch.Concat(as, []arrow.RecordBatch{left, right})
 		if err != nil {
 			return nil, err
 		}

@@ -214,7 +214,7 @@ func (s *subEval) result(key string, vals []types.Datum) (*subResult, error) {
 		}
 	default:
 		schema := s.sq.Plan.Schema()
-		all, err := concat(schema.Arrow(), recs)
+		all, err := batch.Concat(schema.Arrow(), recs)
 		if err != nil {
 			return nil, err
 		}

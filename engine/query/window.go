@@ -40,7 +40,7 @@ func (r *Runner) window(n *plan.Window) ([]arrow.RecordBatch, error) {
 		return nil, err
 	}
 	inSchema := n.Input.Schema()
-	rec, err := concat(inSchema.Arrow(), in)
+	rec, err := batch.Concat(inSchema.Arrow(), in)
 	if err != nil {
 		return nil, err
 	}

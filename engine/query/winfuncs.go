@@ -232,14 +232,6 @@ func detectorColumn(f plan.WindowCall, l *winLayout, arg arrow.Array) (arrow.Arr
 		f.Detector.New(f.Params).Step(xs[lo:hi], valid[lo:hi], out[lo:hi], ok[lo:hi])
 		i = hi
 	}
-	validity := vec.AllValid(n)
-	nulls := 0
-	for i, v := range ok {
-		if !v {
-			validity[i>>3] &^= 1 << (i & 7)
-			nulls++
-		}
-	}
 	if f.Typ.Kind == types.Bool {
 		b := array.NewBooleanBuilder(memory.DefaultAllocator)
 		for i := range out {
@@ -251,5 +243,6 @@ func detectorColumn(f plan.WindowCall, l *winLayout, arg arrow.Array) (arrow.Arr
 		}
 		return b.NewArray(), nil
 	}
+	validity, nulls := vec.BitmapOf(ok)
 	return vec.NewFixed(arrow.PrimitiveTypes.Float64, out, validity, nulls), nil
 }

@@ -160,7 +160,7 @@ func decodeBytes(src []byte, sb *vec.StringBuilder) ([]byte, []byte, error) {
 func (c *Columns) Arrays() []arrow.Array {
 	out := make([]arrow.Array, len(c.types))
 	for k, t := range c.types {
-		validity, nulls := bitmapOf(c.valid[k])
+		validity, nulls := vec.BitmapOf(c.valid[k])
 		switch t.Kind {
 		case types.Bool:
 			bits := vec.Bitmap(c.n)
@@ -209,25 +209,6 @@ func narrow[T int16 | int32 | uint32](t types.Type, vals []int64, validity []byt
 		out[i] = T(v)
 	}
 	return vec.NewFixed(t.Arrow(), out, validity, nulls)
-}
-
-func bitmapOf(valid []bool) ([]byte, int) {
-	nulls := 0
-	for _, v := range valid {
-		if !v {
-			nulls++
-		}
-	}
-	if nulls == 0 {
-		return nil, 0
-	}
-	bm := vec.Bitmap(len(valid))
-	for i, v := range valid {
-		if v {
-			bm[i>>3] |= 1 << (i & 7)
-		}
-	}
-	return bm, nulls
 }
 
 // DecodeDatums decodes one row into datums (for tests and plan-time use).

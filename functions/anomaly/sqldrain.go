@@ -111,16 +111,8 @@ func drainKernel(d *Drain, id bool) functions.Kernel {
 		}
 		ids, tpls, ok := make([]int64, n), make([]string, n), make([]bool, n)
 		d.AddBatch(msgs, valid, ids, tpls, ok)
-		bm := vec.Bitmap(n)
-		nulls := 0
-		for i, v := range ok {
-			if v {
-				bm[i>>3] |= 1 << (i & 7)
-			} else {
-				nulls++
-			}
-		}
 		if id {
+			bm, nulls := vec.BitmapOf(ok)
 			return functions.ArrayValue(vec.NewFixed(types.Int64Type.Arrow(), ids, bm, nulls)), nil
 		}
 		sb := vec.NewStringBuilder(n)

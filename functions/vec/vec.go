@@ -93,6 +93,27 @@ func NewString(dt arrow.DataType, offsets []int32, data []byte, validity []byte,
 // Bitmap returns a zeroed bitmap able to hold n bits.
 func Bitmap(n int) []byte { return make([]byte, bitutil.BytesForBits(int64(n))) }
 
+// BitmapOf returns the validity bitmap of valid and its NULL count; the
+// bitmap is nil when every entry is valid.
+func BitmapOf(valid []bool) ([]byte, int) {
+	nulls := 0
+	for _, v := range valid {
+		if !v {
+			nulls++
+		}
+	}
+	if nulls == 0 {
+		return nil, 0
+	}
+	bm := Bitmap(len(valid))
+	for i, v := range valid {
+		if v {
+			bm[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return bm, nulls
+}
+
 // AllValid returns a bitmap of n set bits.
 func AllValid(n int) []byte {
 	b := Bitmap(n)

@@ -36,11 +36,15 @@ func testCatalog() *catalog.Catalog {
 // TestBind runs testdata/bind: `bind` prints the plan and output schema
 // of a query (or its error with SQLSTATE and position); `bind-view` binds
 // as a materialized view would (keeping GROUP BY keys).
-func TestBind(t *testing.T) {
+func TestBind(t *testing.T) { runBindFile(t, "testdata/bind", testCatalog()) }
+
+// runBindFile runs a datadriven file of bind / bind-view commands over
+// catalog cat with the built-in functions.
+func runBindFile(t *testing.T, file string, cat *catalog.Catalog) {
 	reg := functions.NewRegistry()
 	scalar.Register(reg)
 	aggregate.Register(reg)
-	datadriven.RunTest(t, "testdata/bind", func(t *testing.T, d *datadriven.TestData) string {
+	datadriven.RunTest(t, file, func(t *testing.T, d *datadriven.TestData) string {
 		stmt, err := parser.ParseOne(d.Input)
 		if err != nil {
 			return formatErr(d.Input, err)
@@ -49,7 +53,7 @@ func TestBind(t *testing.T) {
 		if !ok {
 			return fmt.Sprintf("not a query: %T\n", stmt)
 		}
-		b := binder.New(testCatalog(), reg)
+		b := binder.New(cat, reg)
 		b.KeepGroupKeys = d.Cmd == "bind-view"
 		p, err := b.BindQuery(sel.Query)
 		if err != nil {

@@ -1,19 +1,9 @@
 package binder_test
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
-	"github.com/cockroachdb/datadriven"
-
-	"github.com/tocsin-db/tocsin/functions"
-	"github.com/tocsin-db/tocsin/functions/aggregate"
-	"github.com/tocsin-db/tocsin/functions/scalar"
-	"github.com/tocsin-db/tocsin/sql/ast"
-	"github.com/tocsin-db/tocsin/sql/binder"
 	"github.com/tocsin-db/tocsin/sql/catalog"
-	"github.com/tocsin-db/tocsin/sql/parser"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
@@ -37,34 +27,4 @@ func relCatalog() *catalog.Catalog {
 
 // TestRelational runs testdata/relational: joins, subqueries, CTEs, set
 // operations and window functions, printed as plans (see TestBind).
-func TestRelational(t *testing.T) {
-	reg := functions.NewRegistry()
-	scalar.Register(reg)
-	aggregate.Register(reg)
-	datadriven.RunTest(t, "testdata/relational", func(t *testing.T, d *datadriven.TestData) string {
-		stmt, err := parser.ParseOne(d.Input)
-		if err != nil {
-			return formatErr(d.Input, err)
-		}
-		sel, ok := stmt.(*ast.SelectStmt)
-		if !ok {
-			return fmt.Sprintf("not a query: %T\n", stmt)
-		}
-		b := binder.New(relCatalog(), reg)
-		p, err := b.BindQuery(sel.Query)
-		if err != nil {
-			return formatErr(d.Input, err)
-		}
-		var out strings.Builder
-		out.WriteString(planExplain(p))
-		out.WriteString("columns:")
-		for _, c := range p.Schema() {
-			fmt.Fprintf(&out, " %s %s", c.Name, c.Type)
-			if c.Hidden {
-				out.WriteString(" (hidden)")
-			}
-			out.WriteString(",")
-		}
-		return strings.TrimSuffix(out.String(), ",") + "\n"
-	})
-}
+func TestRelational(t *testing.T) { runBindFile(t, "testdata/relational", relCatalog()) }
