@@ -33,7 +33,7 @@ pgdiff:
 SHARED ?= ../shared
 eval: build
 	./$(BIN) eval loghub --dir $(SHARED)/datasets/loghub --check
-	./$(BIN) eval nab --dir $(SHARED)/datasets/nab
+	./$(BIN) eval nab --dir $(SHARED)/datasets/nab --check
 	TOCSIN_LOGHUB_DIR=$(abspath $(SHARED))/datasets/loghub TOCSIN_NAB_DIR=$(abspath $(SHARED))/datasets/nab \
 		$(GO) test -count=1 -run 'TestLoghubEval|TestPresetsMatchBenchmarkSettings|TestWindowedGaussianScores|TestStoredResults' ./cmd/tocsin/internal/loghub ./cmd/tocsin/internal/nab
 
