@@ -521,6 +521,9 @@ func (e *Engine) dropLocked(o *catalog.Object) error {
 	if j, ok := e.jobs[o.ID]; ok {
 		j.stop()
 		delete(e.jobs, o.ID)
+		if j.sink != nil {
+			e.alerting.firing.DeleteSink(o.Name)
+		}
 	}
 	if err := e.db.DropObject(o.ID); err != nil {
 		return sqlerr.Wrap(err, sqlerr.IOError, "drop %s", o.Name)

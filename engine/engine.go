@@ -28,6 +28,12 @@ type Options struct {
 	Functions *functions.Registry
 	// Connectors maps connector names to factories.
 	Connectors *connectors.Registry
+	// Channels maps sink connector names (webhook, slack, kafka, ...)
+	// to channel factories.
+	Channels *connectors.ChannelRegistry
+	// AlertTick bounds how long a sink's alert timers may wait between
+	// checks of the clock (default 1 s; tests that move Now shorten it).
+	AlertTick time.Duration
 	// Logger receives the engine's logs (slog.Default() if nil).
 	Logger *slog.Logger
 	// IdleTimeout is how long a source partition may go without data
@@ -66,6 +72,7 @@ type Engine struct {
 
 	db       *durable.DB
 	ckpt     checkpointState
+	alerting *alerting
 	loopStop chan struct{}
 	loopEnd  chan struct{}
 }
@@ -108,6 +115,12 @@ func newEngine(opts Options) *Engine {
 	if opts.Connectors == nil {
 		opts.Connectors = connectors.NewRegistry()
 	}
+	if opts.Channels == nil {
+		opts.Channels = connectors.NewChannelRegistry()
+	}
+	if opts.AlertTick == 0 {
+		opts.AlertTick = time.Second
+	}
 	if opts.Functions == nil {
 		opts.Functions = functions.NewRegistry()
 	}
@@ -122,6 +135,7 @@ func newEngine(opts Options) *Engine {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}, tables: map[uint32]*table{}}
+	e.alerting = newAlerting()
 	e.addSystemRelations()
 	return e
 }

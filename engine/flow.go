@@ -117,6 +117,13 @@ func (j *job) addSubscriber(ctx context.Context, req subscribeReq) {
 // views read this one, sends them the changelog. It runs on the job's
 // goroutine, after start.
 func (j *job) output(c batch.Chunk) error {
+	if j.sink != nil {
+		diff, err := j.store.ApplyDiff(c)
+		if err != nil || diff.Len() == 0 {
+			return err
+		}
+		return j.sink.apply(diff)
+	}
 	if len(j.subs) == 0 {
 		return j.store.Apply(c)
 	}

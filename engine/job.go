@@ -99,6 +99,8 @@ type job struct {
 	late     *lateRows
 	// restoredState is true when the view's state came from a checkpoint.
 	restoredState bool
+	// sink is set when the job maintains a sink rather than a view.
+	sink *sinkRuntime
 
 	stats  jobStats
 	mu     sync.Mutex
@@ -155,6 +157,9 @@ func (j *job) start(ctx context.Context) {
 	j.runCtx = ctx
 	j.done = make(chan struct{})
 	j.setStatus("starting", nil)
+	if j.sink != nil {
+		j.sink.start(ctx)
+	}
 	go func() {
 		defer close(j.done)
 		var err error
@@ -185,6 +190,7 @@ func (j *job) stop() {
 		j.cancel()
 		<-j.done
 	}
+	j.sink.close()
 }
 
 // takeRound writes this job's part of a checkpoint and passes the round

@@ -124,6 +124,13 @@ func (j *job) checkpoint(b *barrier) error {
 	if err := j.store.Checkpoint(b.batch.Sink(durable.StorePrefix(id)), b.full); err != nil {
 		return err
 	}
+	if j.sink != nil {
+		blob, err := j.sink.snapshot()
+		if err != nil {
+			return err
+		}
+		b.batch.Put(durable.SinkKey(id), blob)
+	}
 	for _, in := range j.inputs {
 		if len(in.deadLetters) == 0 {
 			continue
@@ -178,6 +185,17 @@ func (j *job) restore(db *durable.DB) error {
 	}
 	if err := j.store.RestoreEntries(db.Entries(durable.StorePrefix(id))); err != nil {
 		return err
+	}
+	if j.sink != nil {
+		blob, ok, err := db.Get(durable.SinkKey(id))
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := j.sink.restore(blob); err != nil {
+				return err
+			}
+		}
 	}
 	j.setLate()
 	return nil

@@ -20,6 +20,9 @@ func (e *Engine) recover() error {
 	} else if ok {
 		e.ckpt.lastID, e.ckpt.last = last.ID, last
 	}
+	if err := e.restoreAlerting(); err != nil {
+		return err
+	}
 	entries, err := e.db.Catalog()
 	if err != nil {
 		return err
@@ -72,6 +75,26 @@ func (e *Engine) recover() error {
 				args = append(args, "offsets."+in.obj.Name, in.offsets.String())
 			}
 			e.log.Info("restored materialized view", args...)
+		case *ast.CreateSink:
+			obj, pipe, def, err := e.defineSink(st, ent.ID)
+			if err != nil {
+				return fmt.Errorf("sink %s: %w", ent.Name, err)
+			}
+			j, err := e.newSinkJob(obj, pipe, def)
+			if err != nil {
+				return fmt.Errorf("sink %s: %w", ent.Name, err)
+			}
+			if err := j.restore(e.db); err != nil {
+				j.closeInputs()
+				j.sink.close()
+				return err
+			}
+			if err := e.cat.Add(obj); err != nil {
+				return err
+			}
+			e.jobs[obj.ID] = j
+			jobs = append(jobs, j)
+			e.log.Info("restored sink", "sink", obj.Name, "pending_notifications", j.sink.outbox.Len())
 		default:
 			return fmt.Errorf("catalog entry %d (%s): unexpected %T", ent.ID, ent.Name, stmt)
 		}

@@ -84,7 +84,19 @@ func (s *Session) exec(ctx context.Context, st ast.Statement, w ResultWriter) er
 			return sqlerr.At(sqlerr.FeatureNotSupported, st.Off, "CREATE VIEW is not supported; use CREATE MATERIALIZED VIEW")
 		}
 		return s.complete(w, "CREATE MATERIALIZED VIEW", s.createView(st, w))
+	case *ast.CreateSink:
+		return s.complete(w, "CREATE SINK", s.createSink(st, w))
+	case *ast.CreateSilence:
+		return s.createSilence(st, w)
+	case *ast.CreateInhibition:
+		return s.complete(w, "CREATE INHIBITION", s.createInhibition(st))
+	case *ast.Acknowledge:
+		return s.acknowledge(st, w)
 	case *ast.Drop:
+		switch st.Kind {
+		case ast.ObjSilence, ast.ObjInhibition:
+			return s.complete(w, dropTag(st.Kind), s.dropAlerting(st, w))
+		}
 		return s.complete(w, dropTag(st.Kind), s.drop(st, w))
 	case *ast.Show:
 		return s.show(st, w)

@@ -77,6 +77,12 @@ func (s *Session) show(st *ast.Show, w ResultWriter) error {
 			}
 		}
 		return t.write(w, "")
+	case ast.ShowSilences:
+		return s.showSilences(w)
+	case ast.ShowInhibitions:
+		return s.showInhibitions(w)
+	case ast.ShowAlerts:
+		return s.showAlerts(w)
 	case ast.ShowColumns:
 		return s.describe(&ast.Describe{Pos: st.Pos, Name: ast.Ident{Pos: st.Pos, Parts: []string{st.Name}}}, w)
 	case ast.ShowAll:

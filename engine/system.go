@@ -73,6 +73,7 @@ var checkpointSchema = types.Schema{
 func (e *Engine) addSystemRelations() {
 	_ = e.cat.Add(&catalog.Object{ID: checkpointsID, Kind: catalog.KindSystem, Name: "tocsin_checkpoints",
 		Schema: checkpointSchema, System: sysCheckpoints})
+	e.addAlertRelations()
 }
 
 // SystemRows implements query.Snapshots: the rows of a system relation,
@@ -98,6 +99,12 @@ func (e *Engine) SystemRows(obj *catalog.Object) ([]arrow.RecordBatch, error) {
 					i64(c.Bytes), i64(c.StateBytes), types.IntDatum(types.Int32Type, int64(c.Views)))
 			}
 		}
+	case sysAlerts:
+		e.alertRows(add)
+	case sysSinkErrors:
+		e.sinkErrorRows(add)
+	case sysSinkChannels:
+		e.sinkChannelRows(add)
 	case sysDeadLetters:
 		err = e.db.Entries(durable.DeadLetterPrefix(obj.Owner))(func(key, value []byte) error {
 			p, off := durable.PositionOf(key)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsin-db/tocsin/connectors"
 	"github.com/tocsin-db/tocsin/connectors/kafka"
+	"github.com/tocsin-db/tocsin/connectors/notify"
 	"github.com/tocsin-db/tocsin/engine"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/functions/aggregate"
@@ -43,6 +44,14 @@ func connectorRegistry(log *slog.Logger) *connectors.Registry {
 	return reg
 }
 
+// channelRegistry returns the registry of sink channels.
+func channelRegistry() *connectors.ChannelRegistry {
+	reg := connectors.NewChannelRegistry()
+	notify.Register(reg)
+	kafka.RegisterChannel(reg)
+	return reg
+}
+
 func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server, error) {
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -54,6 +63,7 @@ func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server,
 	eng, err := engine.Open(engine.Options{
 		Functions:          builtins(),
 		Connectors:         connectorRegistry(log),
+		Channels:           channelRegistry(),
 		Logger:             log,
 		IdleTimeout:        f.idleTimeout,
 		ServerVersion:      pgwire.DefaultServerVersion,

@@ -42,4 +42,13 @@
 // "simple consumer" (generation -1, no member id) without joining the
 // group, which is enough for kafka-consumer-groups-style tools to show
 // progress and lag.
+//
+// # Sink channel
+//
+// sink.go is the "kafka" sink channel (CREATE SINK ... WITH (connector =
+// 'kafka', topic, properties.bootstrap.server)): it writes a
+// notification's records (rows-mode sinks) or one record per alert,
+// synchronously and once per Send (the engine's dispatcher retries),
+// keyed deterministically and partitioned by murmur2 of the key. See the
+// comment at the top of sink.go.
 package kafka

@@ -61,6 +61,7 @@ const (
 	pLate       = 'l'
 	pLast       = 'k'
 	pHistory    = 'h'
+	pAlerting   = 'a'
 )
 
 // ObjectPrefix is the prefix of all state of view id.
@@ -73,6 +74,13 @@ func JobKey(id uint32) []byte { return append(ObjectPrefix(id), 'j') }
 func OperatorPrefix(id uint32, op int) []byte {
 	return binary.BigEndian.AppendUint16(append(ObjectPrefix(id), 'o'), uint16(op))
 }
+
+// SinkKey is the key of sink id's alerts, outbox and row positions.
+func SinkKey(id uint32) []byte { return append(ObjectPrefix(id), 'a') }
+
+// AlertingKey is the key of an engine-wide alerting object (silences,
+// inhibition rules).
+func AlertingKey(name string) []byte { return append([]byte{pAlerting}, name...) }
 
 // StorePrefix is the prefix of view id's rows.
 func StorePrefix(id uint32) []byte { return append(ObjectPrefix(id), 'v') }

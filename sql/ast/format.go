@@ -586,14 +586,14 @@ func ifNotExists(b bool) string {
 }
 
 var kindText = map[ObjectKind]string{ObjSource: "SOURCE", ObjTable: "TABLE", ObjMaterializedView: "MATERIALIZED VIEW",
-	ObjView: "VIEW", ObjSink: "SINK", ObjIndex: "INDEX", ObjSilence: "SILENCE", ObjUser: "USER"}
+	ObjView: "VIEW", ObjSink: "SINK", ObjIndex: "INDEX", ObjSilence: "SILENCE", ObjInhibition: "INHIBITION", ObjUser: "USER"}
 
 var showText = map[ShowKind]string{ShowSources: "SOURCES", ShowTables: "TABLES",
 	ShowMaterializedViews: "MATERIALIZED VIEWS", ShowViews: "VIEWS", ShowSinks: "SINKS",
-	ShowSilences: "SILENCES", ShowAll: "ALL"}
+	ShowSilences: "SILENCES", ShowInhibitions: "INHIBITIONS", ShowAlerts: "ALERTS", ShowAll: "ALL"}
 
 // showWords are variable names SHOW would read as its own keywords.
-var showWords = wordSet(`sources tables materialized views sinks silences all columns transaction time session`)
+var showWords = wordSet(`sources tables materialized views sinks silences inhibitions alerts all columns transaction time session`)
 
 func (p *printer) stmt(s Statement) {
 	switch s := s.(type) {
@@ -734,7 +734,9 @@ func (p *printer) stmt(s Statement) {
 			p.w(" ", a)
 		}
 	default:
-		p.w(fmt.Sprintf("<%T>", s))
+		if !p.alertingStmt(s) {
+			p.w(fmt.Sprintf("<%T>", s))
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ const (
 	ObjSink
 	ObjIndex
 	ObjSilence
+	ObjInhibition
 	ObjUser
 )
 
@@ -31,6 +32,8 @@ func (k ObjectKind) String() string {
 		return "index"
 	case ObjSilence:
 		return "silence"
+	case ObjInhibition:
+		return "inhibition"
 	case ObjUser:
 		return "user"
 	}
@@ -150,6 +153,8 @@ const (
 	ShowSinks
 	ShowColumns
 	ShowSilences
+	ShowInhibitions
+	ShowAlerts
 	ShowAll
 )
 

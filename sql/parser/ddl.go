@@ -26,6 +26,10 @@ func (p *stmtParser) create() (ast.Statement, error) {
 		return p.createTable()
 	case p.accept("sink"):
 		return p.createSink()
+	case p.accept("silence"):
+		return p.createSilence()
+	case p.accept("inhibition"):
+		return p.createInhibition()
 	case p.tok().kind == tIdent:
 		return p.generic(2)
 	}
@@ -323,7 +327,7 @@ func (p *stmtParser) createSink() (ast.Statement, error) {
 // dropKinds maps the words after DROP to object kinds.
 var dropKinds = map[string]ast.ObjectKind{
 	"source": ast.ObjSource, "table": ast.ObjTable, "view": ast.ObjView, "sink": ast.ObjSink,
-	"index": ast.ObjIndex, "silence": ast.ObjSilence, "user": ast.ObjUser,
+	"index": ast.ObjIndex, "silence": ast.ObjSilence, "inhibition": ast.ObjInhibition, "user": ast.ObjUser,
 }
 
 // drop parses DROP kind [IF EXISTS] name [, ...] [CASCADE | RESTRICT].

@@ -110,6 +110,8 @@ func (s *session) statement(start, end int) (ast.Statement, error) {
 		return p.show()
 	case "describe", "desc":
 		return p.describe()
+	case "acknowledge":
+		return p.acknowledge()
 	case "set":
 		return p.set()
 	case "reset":

@@ -13,6 +13,7 @@ func upper(s string) string { return strings.ToUpper(s) }
 var showKinds = map[string]ast.ShowKind{
 	"sources": ast.ShowSources, "tables": ast.ShowTables, "views": ast.ShowViews,
 	"sinks": ast.ShowSinks, "all": ast.ShowAll, "silences": ast.ShowSilences,
+	"inhibitions": ast.ShowInhibitions, "alerts": ast.ShowAlerts,
 }
 
 // show parses SHOW SOURCES|TABLES|MATERIALIZED VIEWS|VIEWS|SINKS|ALL|
