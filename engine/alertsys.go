@@ -177,3 +177,49 @@ func (s *Session) showAlerts(w ResultWriter) error {
 	}
 	return t.write(w, "")
 }
+
+// showSinks is SHOW SINKS: each sink's connector, mode, job status, the
+// notifications waiting in its outbox, and its alerts by state.
+func (s *Session) showSinks(w ResultWriter) error {
+	t := newTable(col("name", types.TextType), col("connector", types.TextType), col("mode", types.TextType),
+		col("status", types.TextType), col("pending", types.Int64Type), col("firing", types.Int64Type),
+		col("error", types.TextType), col("definition", types.TextType))
+	e := s.e
+	e.mu.Lock()
+	type row struct {
+		name string
+		j    *job
+	}
+	var rows []row
+	for _, o := range e.cat.List(catalog.KindSink) {
+		rows = append(rows, row{o.Name, e.jobs[o.ID]})
+	}
+	e.mu.Unlock()
+	for _, r := range rows {
+		if r.j == nil || r.j.sink == nil {
+			t.add(text(r.name), text(""), text(""), text("stopped"), i64(0), i64(0), types.NullDatum(types.TextType), text(""))
+			continue
+		}
+		rt := r.j.sink
+		st, err := r.j.Status()
+		mode := "alerts"
+		if rt.def.mode == modeRows {
+			mode = "rows"
+		}
+		var firing int64
+		if rt.mgr != nil {
+			for _, a := range rt.mgr.Alerts() {
+				if a.State == "firing" {
+					firing++
+				}
+			}
+		}
+		errText := types.NullDatum(types.TextType)
+		if err != nil {
+			errText = text(err.Error())
+		}
+		t.add(text(r.name), text(rt.def.channels["default"].Options["connector"]), text(mode), text(st),
+			i64(int64(rt.outbox.Len())), i64(firing), errText, text(r.j.view.SQL))
+	}
+	return t.write(w, "")
+}

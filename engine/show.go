@@ -68,7 +68,9 @@ func (s *Session) show(st *ast.Show, w ResultWriter) error {
 		return s.showSources(w)
 	case ast.ShowMaterializedViews:
 		return s.showViews(w)
-	case ast.ShowTables, ast.ShowSinks, ast.ShowViews:
+	case ast.ShowSinks:
+		return s.showSinks(w)
+	case ast.ShowTables, ast.ShowViews:
 		kind := map[ast.ShowKind]catalog.Kind{ast.ShowTables: catalog.KindTable, ast.ShowSinks: catalog.KindSink}[st.Kind]
 		t := newTable(col("name", types.TextType))
 		if kind != 0 {

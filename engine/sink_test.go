@@ -410,3 +410,36 @@ func TestSinkDefaultsAndInhibition(t *testing.T) {
 	clock.Advance(time.Minute)
 	waitMessages(t, warn, "firing[db:firing]", "firing[api:firing]")
 }
+
+// TestSinkStormControl: with rate_limit one notification per hour, the
+// first group's notification goes out and the others are folded into
+// one summary sent when the window ends.
+func TestSinkStormControl(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	l := memory.NewLog(1)
+	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
+	defer te.Close()
+	hook := newReceiver(t)
+	te.exec(t, eventsSource)
+	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
+	te.exec(t, fmt.Sprintf(`CREATE SINK s FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
+		labels = 'service', group_by = 'service', group_wait = '10 seconds', rate_limit = '1 per 1 hour', resolve_timeout = '1 day')`, hook.srv.URL))
+	emit(l, clock.Now(), "a", 500, "b", 500, "c", 500, "d", 500)
+	te.waitRows(t, "lat", 4)
+	clock.Advance(time.Minute)
+	waitMessages(t, hook, "firing[a:firing]")
+	if r := te.exec(t, "SHOW SINKS"); len(r.rows) != 1 || r.col(0, "connector").S != "webhook" || r.col(0, "firing").I != 4 || r.col(0, "status").S != "running" {
+		t.Errorf("SHOW SINKS: %v", r.rows)
+	}
+	clock.Advance(time.Hour)
+	waitFor(t, 10*time.Second, "the folded summary", func() string {
+		msgs := hook.messages()
+		if len(msgs) != 2 {
+			return fmt.Sprintf("%d notifications", len(msgs))
+		}
+		if s, _ := msgs[1].body["summary"].(string); !strings.Contains(s, "3") {
+			return fmt.Sprintf("summary %q does not count the 3 folded notifications", s)
+		}
+		return ""
+	})
+}
