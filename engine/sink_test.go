@@ -443,3 +443,42 @@ func TestSinkStormControl(t *testing.T) {
 		return ""
 	})
 }
+
+// TestSinkDeadChannelDoesNotStall: a receiver that never answers holds
+// its sink's delivery, not the view the sink reads nor another sink.
+func TestSinkDeadChannelDoesNotStall(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	l := memory.NewLog(1)
+	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
+	defer te.Close()
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hung.Close()
+	defer close(release)
+	ok := newReceiver(t)
+	te.exec(t, eventsSource)
+	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
+	te.exec(t, fmt.Sprintf(`CREATE SINK dead FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
+		labels = 'service', group_by = 'service', group_wait = '0s', timeout = '1 hour')`, hung.URL))
+	te.exec(t, fmt.Sprintf(`CREATE SINK live FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
+		labels = 'service', group_wait = '0s', group_interval = '1s')`, ok.srv.URL))
+	for i := range 200 {
+		emit(l, clock.Now().Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("s%03d", i), 500)
+	}
+	te.waitRows(t, "lat", 200)
+	waitFor(t, 10*time.Second, "the live sink's notification", func() string {
+		if len(ok.messages()) == 0 {
+			return "none yet"
+		}
+		return ""
+	})
+	r := te.exec(t, "SHOW SINKS")
+	if len(r.rows) != 2 || r.col(0, "name").S != "dead" || r.col(0, "pending").I != 200 || r.col(0, "firing").I != 200 {
+		t.Errorf("SHOW SINKS: the dead sink should hold 200 pending notifications for 200 firing alerts: %v", r.rows)
+	}
+}
