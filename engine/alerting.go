@@ -102,7 +102,7 @@ func (e *Engine) restoreAlerting() error {
 		if r.Err != nil {
 			return fmt.Errorf("silences: %w", r.Err)
 		}
-		if err := a.silences.Restore(append([]byte{alertingVersion}, sil...)); err != nil {
+		if err := a.silences.Restore(sil); err != nil {
 			return fmt.Errorf("silences: %w", err)
 		}
 	}
@@ -175,7 +175,7 @@ func (s *Session) createSilence(st *ast.CreateSilence, w ResultWriter) error {
 	for k, v := range options(st.With) {
 		switch k {
 		case "notify_on_expiry":
-			b, err := strconv.ParseBool(v)
+			b, err := parseBool(v)
 			if err != nil {
 				return sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "notify_on_expiry must be true or false, not %q", v)
 			}
@@ -405,4 +405,16 @@ func errAt(err error, off int) error {
 		c.Pos = off + 1
 	}
 	return &c
+}
+
+// parseBool reads an option's boolean as Postgres does: true/false,
+// on/off, yes/no, 1/0 (any case).
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "on", "yes", "1", "t", "y":
+		return true, nil
+	case "false", "off", "no", "0", "f", "n":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean: %q", v)
 }

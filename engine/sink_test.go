@@ -482,3 +482,97 @@ func TestSinkDeadChannelDoesNotStall(t *testing.T) {
 		t.Errorf("SHOW SINKS: the dead sink should hold 200 pending notifications for 200 firing alerts: %v", r.rows)
 	}
 }
+
+// TestSinkStatementsSurviveRestart: silences and inhibition rules are
+// stored when they change and are back after a restart; DROP SILENCE
+// takes the id CREATE SILENCE returned.
+func TestSinkStatementsSurviveRestart(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	te := openSinkEngine(t, dir, clock, nil)
+	r := te.exec(t, "CREATE SILENCE MATCHING (service = 'a') FOR INTERVAL '2' HOUR")
+	id := r.rows[0][0].I
+	te.exec(t, "CREATE SILENCE maint MATCHING (service =~ 'db-.*') FOR '1 hour' WITH (notify_on_expiry = 'yes')")
+	te.exec(t, "CREATE INHIBITION crit SOURCE MATCHING (severity = 'P0') TARGET MATCHING (severity = 'P3') EQUAL (service)")
+	if err := te.Close(); err != nil {
+		t.Fatal(err)
+	}
+	te = openSinkEngine(t, dir, clock, nil)
+	defer te.Close()
+	r = te.exec(t, "SHOW SILENCES")
+	if len(r.rows) != 2 || r.col(0, "id").I != id || r.col(1, "name").S != "maint" || !r.col(1, "notify_on_expiry").Bool() {
+		t.Fatalf("SHOW SILENCES after restart: %v", r.rows)
+	}
+	if r := te.exec(t, "SHOW INHIBITIONS"); len(r.rows) != 1 || r.col(0, "name").S != "crit" {
+		t.Fatalf("SHOW INHIBITIONS after restart: %v", r.rows)
+	}
+	te.exec(t, fmt.Sprintf("DROP SILENCE %d", id))
+	te.exec(t, "DROP SILENCE maint")
+	if r := te.exec(t, "SHOW SILENCES"); len(r.rows) != 0 {
+		t.Fatalf("SHOW SILENCES after DROP: %v", r.rows)
+	}
+	if _, err := te.execErr("DROP SILENCE maint", ""); err == nil {
+		t.Error("dropping a dropped silence succeeded")
+	}
+	clock.Advance(3 * time.Hour)
+	r = te.exec(t, "CREATE SILENCE MATCHING (x = 'y') FOR '1 minute'")
+	if r.rows[0][0].I <= id+1 {
+		t.Errorf("silence ids restart: new id %d after %d", r.rows[0][0].I, id+1)
+	}
+}
+
+// TestSinkOptionErrors: bad sink definitions fail at CREATE with 22023.
+func TestSinkOptionErrors(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	l := memory.NewLog(1)
+	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
+	defer te.Close()
+	te.exec(t, eventsSource)
+	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
+	for _, c := range []struct{ with, want string }{
+		{`connector = 'webhook', url = 'http://x', group_by = 'latency'`, "group_by"},
+		{`connector = 'webhook', url = 'http://x', summary = '{{.nosuch}}'`, "summary template"},
+		{`connector = 'webhook', url = 'http://x', for = 'soon'`, "for"},
+		{`connector = 'nosuch'`, "unknown sink connector"},
+		{`connector = 'webhook', url = 'http://x', route.p0 = 'pager'`, "pager"},
+		{`connector = 'webhook', url = 'http://x', severity = 'P9'`, "severity"},
+		{`connector = 'webhook'`, "url"},
+	} {
+		_, err := te.execErr("CREATE SINK bad FROM lat WITH ("+c.with+")", "")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("WITH (%s): error %v, want one naming %q", c.with, err, c.want)
+		}
+	}
+	r := te.exec(t, "SHOW SINKS")
+	if len(r.rows) != 0 {
+		t.Errorf("failed CREATE SINKs left sinks: %v", r.rows)
+	}
+}
+
+// TestRowsSinkWhere: a rows-mode sink sends only the rows its WHERE
+// keeps, each as a JSON object with its op.
+func TestRowsSinkWhere(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	l := memory.NewLog(1)
+	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
+	defer te.Close()
+	hook := newReceiver(t)
+	te.exec(t, eventsSource)
+	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
+	te.exec(t, fmt.Sprintf(`CREATE SINK rows FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s', mode = 'rows')`, hook.srv.URL))
+	emit(l, clock.Now(), "a", 50, "b", 150, "c", 99, "d", 101)
+	waitFor(t, 10*time.Second, "rows", func() string {
+		var got []string
+		for _, m := range hook.messages() {
+			rows, _ := m.body["rows"].([]any)
+			for _, r := range rows {
+				rm := r.(map[string]any)
+				got = append(got, fmt.Sprintf("%v:%v:%v", rm["op"], rm["service"], rm["latency"]))
+			}
+		}
+		if strings.Join(got, " ") != "insert:b:150 insert:d:101" {
+			return fmt.Sprint(got)
+		}
+		return ""
+	})
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"text/template"
@@ -63,7 +64,10 @@ type namedTemplate struct {
 // sinkQuery is the query a sink's job runs: the AS query, or for the
 // FROM form every column of the relation and whether the row satisfies
 // WHERE.
-func sinkQuery(st *ast.CreateSink) (ast.Query, error) {
+//
+// A rows-mode sink filters instead: over a changelog, WHERE turns an
+// update that stops matching into the deletion of the row that matched.
+func sinkQuery(st *ast.CreateSink, mode sinkMode) (ast.Query, error) {
 	if st.From == nil {
 		return st.Query, nil
 	}
@@ -72,6 +76,9 @@ func sinkQuery(st *ast.CreateSink) (ast.Query, error) {
 		cond = ast.Format(st.Where)
 	}
 	text := fmt.Sprintf("SELECT *, coalesce((%s), false) AS %s FROM %s", cond, matchColumn, ast.Format(st.From))
+	if mode == modeRows {
+		text = fmt.Sprintf("SELECT * FROM %s WHERE %s", ast.Format(st.From), cond)
+	}
 	stmt, err := parser.ParseOne(text)
 	if err != nil {
 		return nil, err
@@ -89,7 +96,11 @@ func (e *Engine) defineSink(st *ast.CreateSink, id uint32) (*catalog.Object, *ph
 	if st.Name.Schema() != "" && st.Name.Schema() != "public" {
 		return nil, nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, st.Name.Off, "schemas other than public are not supported")
 	}
-	q, err := sinkQuery(st)
+	mode, err := sinkModeOf(st)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	q, err := sinkQuery(st, mode)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -105,36 +116,45 @@ func (e *Engine) defineSink(st *ast.CreateSink, id uint32) (*catalog.Object, *ph
 	}
 	obj := &catalog.Object{ID: id, Kind: catalog.KindSink, Name: st.Name.Name(), Schema: append(types.Schema{}, pipe.Out...),
 		SQL: st.Text, Deps: viewDeps(pipe)}
-	def, err := e.sinkDef(st, obj, pipe)
+	if c := obj.Schema.Index(matchColumn); c >= 0 && st.From != nil {
+		obj.Schema[c].Hidden = true
+	}
+	def, err := e.sinkDef(st, obj, pipe, mode)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return obj, pipe, def, nil
 }
 
-func (e *Engine) sinkDef(st *ast.CreateSink, obj *catalog.Object, pipe *physical.Pipeline) (*sinkDef, error) {
+// sinkModeOf reads a sink's mode: the mode option, else rows for a
+// kafka connector and alerts for the rest.
+func sinkModeOf(st *ast.CreateSink) (sinkMode, error) {
 	opts := options(st.With)
-	schema := obj.Schema
-	def := &sinkDef{match: schema.Index(matchColumn), sevCol: -1, deadline: time.Hour, retryMin: 500 * time.Millisecond, retryMax: time.Minute}
-	if st.From == nil {
-		def.match = -1
-	}
 	connector := opts["connector"]
 	if connector == "" {
-		return nil, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "sink %q needs a connector: WITH (connector = '...')", obj.Name)
+		return 0, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "sink %q needs a connector: WITH (connector = '...')", st.Name.Name())
 	}
 	switch m := strings.ToLower(opts["mode"]); m {
 	case "":
-		def.mode = modeAlerts
 		if connector == "kafka" {
-			def.mode = modeRows
+			return modeRows, nil
 		}
+		return modeAlerts, nil
 	case "alerts":
-		def.mode = modeAlerts
+		return modeAlerts, nil
 	case "rows":
-		def.mode = modeRows
+		return modeRows, nil
 	default:
-		return nil, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "mode must be 'alerts' or 'rows', not %q", m)
+		return 0, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "mode must be 'alerts' or 'rows', not %q", m)
+	}
+}
+
+func (e *Engine) sinkDef(st *ast.CreateSink, obj *catalog.Object, pipe *physical.Pipeline, mode sinkMode) (*sinkDef, error) {
+	opts := options(st.With)
+	schema := obj.Schema
+	def := &sinkDef{mode: mode, match: schema.Index(matchColumn), sevCol: -1, deadline: time.Hour, retryMin: 500 * time.Millisecond, retryMax: time.Minute}
+	if st.From == nil || mode == modeRows {
+		def.match = -1
 	}
 	for key, dst := range map[string]*time.Duration{"delivery_deadline": &def.deadline, "retry_initial": &def.retryMin, "retry_max": &def.retryMax} {
 		if v, ok := opts[key]; ok {
@@ -153,6 +173,11 @@ func (e *Engine) sinkDef(st *ast.CreateSink, obj *catalog.Object, pipe *physical
 		return nil, err
 	}
 	cfg.IDBase = int64(obj.ID) << 32
+	for _, g := range cfg.GroupBy {
+		if !def.hasLabel(schema, g) {
+			return nil, sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "group_by: %q is not a label of sink %q (labels: %s)", g, obj.Name, def.labelNames(schema))
+		}
+	}
 	if cfg.ResolveTimeout == 0 && !pipe.Keyed {
 		if _, set := opts["resolve_timeout"]; !set {
 			cfg.ResolveTimeout = 5 * time.Minute
@@ -269,6 +294,15 @@ func (def *sinkDef) bindColumns(opts map[string]string, schema types.Schema, pip
 			continue
 		}
 		t, err := template.New(name).Option("missingkey=error").Parse(text)
+		if err == nil {
+			// Render once over empty values: a column the rows lack fails
+			// now, not on every row.
+			probe := map[string]string{}
+			for _, c := range schema {
+				probe[c.Name] = ""
+			}
+			err = t.Execute(io.Discard, probe)
+		}
 		if err != nil {
 			return sqlerr.At(sqlerr.InvalidParameterValue, st.Off, "%s template: %v", name, err)
 		}
@@ -342,4 +376,26 @@ func parseDuration(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("interval %q has months", v)
 	}
 	return time.Duration(us) * time.Microsecond, nil
+}
+
+// hasLabel reports whether name is one of the sink's labels (alertname
+// and severity are labels of every alert).
+func (def *sinkDef) hasLabel(schema types.Schema, name string) bool {
+	if name == "alertname" || name == "severity" {
+		return true
+	}
+	for _, c := range def.labels {
+		if schema[c].Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (def *sinkDef) labelNames(schema types.Schema) string {
+	names := make([]string, len(def.labels))
+	for i, c := range def.labels {
+		names[i] = schema[c].Name
+	}
+	return strings.Join(names, ", ")
 }

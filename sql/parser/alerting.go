@@ -36,6 +36,11 @@ func (p *stmtParser) createSilence() (ast.Statement, error) {
 	}
 	cs.For = t.val
 	p.i++
+	// FOR INTERVAL '2' HOUR: a unit word after the string.
+	if u := p.tok(); u.kind == tIdent && intervalUnits[u.val] {
+		cs.For += " " + u.val
+		p.i++
+	}
 	for !p.atEnd() {
 		switch {
 		case p.tok().is("comment") && cs.Comment == "":
@@ -170,4 +175,11 @@ func (p *stmtParser) acknowledge() (ast.Statement, error) {
 		p.i++
 	}
 	return a, p.done()
+}
+
+// intervalUnits are the unit words INTERVAL 'n' UNIT accepts after a
+// silence's duration.
+var intervalUnits = map[string]bool{
+	"second": true, "seconds": true, "minute": true, "minutes": true, "hour": true, "hours": true,
+	"day": true, "days": true, "week": true, "weeks": true,
 }

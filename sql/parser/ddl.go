@@ -347,6 +347,16 @@ func (p *stmtParser) drop() (ast.Statement, error) {
 	}
 	d.IfExists = p.accept("if", "exists")
 	for {
+		if t := p.tok(); d.Kind == ast.ObjSilence && t.kind == tNumber {
+			// Silences are dropped by name or by the id CREATE SILENCE
+			// returned.
+			d.Names = append(d.Names, ast.Ident{Pos: ast.At(t.off), Parts: []string{t.val}})
+			p.i++
+			if !p.acceptOp(",") {
+				break
+			}
+			continue
+		}
 		name, err := p.qualified()
 		if err != nil {
 			return nil, err
