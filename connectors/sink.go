@@ -113,7 +113,10 @@ type Notification struct {
 
 // Channel delivers notifications to one endpoint. Send makes one attempt
 // and returns nil, a *SendError describing the failure, or ctx's error.
-// It is called from one goroutine at a time.
+// Send may be called concurrently for different notifications (the
+// dispatcher runs up to its MaxInFlight Sends per channel at once, one
+// per alert group; the notifications of one group are sent one at a
+// time, in order).
 type Channel interface {
 	Send(ctx context.Context, n *Notification) error
 	Close() error

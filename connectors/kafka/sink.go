@@ -27,9 +27,14 @@ import (
 // the Java client does), so one key's records stay in order.
 //
 // Writes are synchronous, acknowledged by all in-sync replicas and made
-// once (MaxAttempts 1: the dispatcher retries). The topic is never
-// created. Unknown topics, authorization failures and records too large
-// are permanent failures; everything else is retryable.
+// once (MaxAttempts 1: the dispatcher retries). Send is safe for
+// concurrent use (kafka-go's Writer is); concurrent Sends are not ordered
+// against each other, which is why the dispatcher keeps each group, and
+// all of a row sink's notifications (GroupKey ""), in one ordered queue. The topic is never
+// created: a topic that does not exist yet is retried (until the sink's
+// delivery deadline), as a source waits for its topic. Authorization
+// failures, invalid topic names and records too large are permanent
+// failures; everything else is retryable.
 
 // idempotencyHeader names the record header carrying Notification.Key.
 const idempotencyHeader = "idempotency-key"
@@ -199,8 +204,9 @@ func (l labelObject) MarshalJSON() ([]byte, error) {
 }
 
 // permanentWriteError reports whether a write failed for a reason a
-// retry cannot fix: the topic does not exist, the client may not write
-// to it, or a record is too large.
+// retry cannot fix: the topic name is invalid, the client may not write
+// to it, or a record is too large. A missing topic is not permanent: it
+// may be created while the dispatcher retries.
 func permanentWriteError(err error) bool {
 	var we kafkago.WriteErrors
 	if errors.As(err, &we) {
@@ -212,14 +218,13 @@ func permanentWriteError(err error) bool {
 		return false
 	}
 	var tooLarge kafkago.MessageTooLargeError
-	var unknown *unknownTopicError
-	if errors.As(err, &tooLarge) || errors.As(err, &unknown) {
+	if errors.As(err, &tooLarge) {
 		return true
 	}
 	var ke kafkago.Error
 	if errors.As(err, &ke) {
 		switch ke {
-		case kafkago.UnknownTopicOrPartition, kafkago.InvalidTopic,
+		case kafkago.InvalidTopic,
 			kafkago.TopicAuthorizationFailed, kafkago.ClusterAuthorizationFailed,
 			kafkago.SASLAuthenticationFailed, kafkago.MessageSizeTooLarge,
 			kafkago.InvalidRecord:

@@ -169,12 +169,27 @@ func TestSinkChannelErrors(t *testing.T) {
 	ch := newSinkChannel(t, brokers, "missing")
 	err := ch.Send(ctx, &connectors.Notification{Sink: "pager", Key: "k", Records: []connectors.Record{{Key: []byte("a"), Value: []byte("{}")}}})
 	var se *connectors.SendError
-	if !errors.As(err, &se) || !se.Permanent {
-		t.Fatalf("unknown topic: %v", err)
+	if !errors.As(err, &se) || se.Permanent {
+		t.Fatalf("unknown topic: %v, want a retryable error (the topic may be created later)", err)
 	}
 	t.Logf("unknown topic: %v", err)
 	if ends, err := PartitionEnds(ctx, brokers, "missing"); err == nil {
 		t.Fatalf("the channel created the topic: %v", ends)
+	}
+	// Once the topic exists, the retry succeeds.
+	if err := CreateTopic(ctx, brokers, "missing", 1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := ch.Send(ctx, &connectors.Notification{Sink: "pager", Key: "k", Records: []connectors.Record{{Key: []byte("a"), Value: []byte("{}")}}})
+		if err == nil {
+			break
+		}
+		if connectors.IsPermanent(err) || time.Now().After(deadline) {
+			t.Fatalf("send after the topic was created: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond) // the dispatcher's retry, in miniature: poll with a deadline
 	}
 
 	// A broker that is gone: retryable.

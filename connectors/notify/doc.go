@@ -14,9 +14,11 @@
 // Send renders the payload and makes exactly one attempt (PagerDuty: one
 // request per alert). It returns nil, ctx's error when ctx ended, or a
 // *connectors.SendError; retries, deadlines and health belong to the
-// dispatcher (engine/delivery). Send is called from one goroutine at a
-// time; a channel holds no per-notification state, so a Channel value may
-// be reused for any number of sends. Close releases idle connections
+// dispatcher (engine/delivery). Send may be called concurrently for
+// different notifications: a channel holds no per-notification state
+// (the HTTP channels share one http.Client, which is safe for concurrent
+// use; email dials per Send; the webhook's body size hint is an atomic),
+// so a Channel value may be reused for any number of sends. Close releases idle connections
 // (email holds none: every Send dials).
 //
 // # HTTP (every channel but email)

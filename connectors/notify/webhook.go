@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"text/template"
 
 	"github.com/tocsin-db/tocsin/connectors"
@@ -26,8 +27,8 @@ type Webhook struct {
 	tmpl        *template.Template // nil: the default body
 	// sizeHint is the size of the last body: each body gets a fresh
 	// buffer (the transport may read it after Send returns) of about
-	// the right size.
-	sizeHint int
+	// the right size. It is atomic because Send runs concurrently.
+	sizeHint atomic.Int64
 }
 
 var _ connectors.Channel = (*Webhook)(nil)
@@ -76,13 +77,13 @@ func (w *Webhook) encode(n *connectors.Notification) ([]byte, error) {
 		}
 		return b.Bytes(), nil
 	}
-	buf := make([]byte, 0, max(w.sizeHint, 512))
+	buf := make([]byte, 0, max(int(w.sizeHint.Load()), 512))
 	if len(n.Records) > 0 {
 		buf = appendWebhookRows(buf, n)
 	} else {
 		buf = appendWebhookAlerts(buf, n)
 	}
-	w.sizeHint = len(buf)
+	w.sizeHint.Store(int64(len(buf)))
 	return buf, nil
 }
 

@@ -17,6 +17,7 @@ const (
 	DefaultInitialBackoff = 500 * time.Millisecond
 	DefaultMaxBackoff     = time.Minute
 	DefaultAttemptTimeout = 30 * time.Second
+	DefaultMaxInFlight    = 4
 )
 
 // Options configure a Dispatcher. Zero durations take the defaults above.
@@ -41,14 +42,19 @@ type Options struct {
 	// AttemptTimeout bounds one Send (its context's deadline), and is cut
 	// to what is left of Deadline.
 	AttemptTimeout time.Duration
+	// MaxInFlight bounds the Sends in flight at once on one channel,
+	// across its alert groups (0 means DefaultMaxInFlight). A slot is
+	// held for one attempt only, not for the wait before a retry.
+	MaxInFlight int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Log receives retries (debug) and failures (warn); nil discards
 	// them.
 	Log *slog.Logger
 	// OnResult, when set, is called once per finished notification
-	// (delivered or failed), after Outbox.Done. It runs on the channel's
-	// goroutine, concurrently for different channels.
+	// (delivered or failed), after Outbox.Done. It runs on the
+	// goroutine of the notification's group, concurrently for different
+	// groups and channels.
 	OnResult func(Result)
 }
 
@@ -66,10 +72,11 @@ type Result struct {
 	Response string
 }
 
-// Dispatcher sends a sink's notifications to its channels: one goroutine
-// and one unbounded FIFO per channel, retries with backoff until a
-// per-notification deadline, per-channel health and an errors table. See
-// the package comment for the lifecycle.
+// Dispatcher sends a sink's notifications to its channels: per channel
+// one unbounded FIFO per alert group, each drained by its own goroutine
+// while it is not empty, at most MaxInFlight Sends in flight per channel,
+// retries with backoff until a per-notification deadline, per-channel
+// health and an errors table. See the package comment for the lifecycle.
 type Dispatcher struct {
 	opts   Options
 	log    *slog.Logger
@@ -84,16 +91,35 @@ type Dispatcher struct {
 	cancel  context.CancelFunc
 }
 
-// channelQueue is one channel's FIFO and health. The entry at the front
-// is the one being sent; it is popped only when it finishes.
+// channelQueue is one channel's group queues, send slots and health.
 type channelQueue struct {
 	name string
 	ch   connectors.Channel
-	wake chan struct{} // capacity 1: "the queue may have grown"
+	// slots holds one token per Send in flight; its capacity is
+	// Options.MaxInFlight.
+	slots chan struct{}
 
-	mu     sync.Mutex // guards queue and health
-	queue  []Entry
+	mu sync.Mutex // guards the fields below
+	// ctx is Start's context (nil before Start); stopped is set by Close.
+	// A group goroutine is started only while ctx is set, not done, and
+	// stopped is false, which keeps every wg.Go before Close's wg.Wait.
+	ctx     context.Context
+	stopped bool
+	// groups holds the non-empty group queues by Notification.GroupKey;
+	// a group is deleted when its queue empties.
+	groups map[string]*groupQueue
+	// depth is the number of entries in all groups.
+	depth  int
 	health health
+}
+
+// groupQueue is one alert group's FIFO on one channel. The entry at the
+// front is the one being sent; it is popped only when it finishes.
+type groupQueue struct {
+	key   string
+	queue []Entry
+	// running is set while a goroutine drains the queue.
+	running bool
 }
 
 // NewDispatcher returns a dispatcher for o.Channels; call Start to begin
@@ -117,6 +143,9 @@ func NewDispatcher(o Options) *Dispatcher {
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = DefaultAttemptTimeout
 	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -133,7 +162,12 @@ func NewDispatcher(o Options) *Dispatcher {
 		if ch == nil {
 			panic(fmt.Sprintf("BUG: delivery: sink %q: nil channel %q", o.Sink, name))
 		}
-		d.queues[name] = &channelQueue{name: name, ch: ch, wake: make(chan struct{}, 1)}
+		d.queues[name] = &channelQueue{
+			name:   name,
+			ch:     ch,
+			slots:  make(chan struct{}, o.MaxInFlight),
+			groups: map[string]*groupQueue{},
+		}
 		d.names = append(d.names, name)
 	}
 	sort.Strings(d.names)
@@ -143,8 +177,10 @@ func NewDispatcher(o Options) *Dispatcher {
 // Outbox returns the dispatcher's outbox.
 func (d *Dispatcher) Outbox() *Outbox { return d.opts.Outbox }
 
-// Start starts one goroutine per channel. They stop when ctx is cancelled
-// or Close is called. Start after Start or Close does nothing.
+// Start starts one goroutine per non-empty group queue (in the order of
+// their oldest entries); later Enqueues start the goroutines of groups
+// that had none. They stop when ctx is cancelled or Close is called.
+// Start after Start or Close does nothing.
 func (d *Dispatcher) Start(ctx context.Context) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -155,15 +191,27 @@ func (d *Dispatcher) Start(ctx context.Context) {
 	ctx, d.cancel = context.WithCancel(ctx)
 	for _, name := range d.names {
 		q := d.queues[name]
-		d.wg.Go(func() { d.run(ctx, q) })
+		q.mu.Lock()
+		q.ctx = ctx
+		groups := make([]*groupQueue, 0, len(q.groups))
+		for _, g := range q.groups {
+			groups = append(groups, g)
+		}
+		sort.Slice(groups, func(i, j int) bool { return groups[i].queue[0].Seq < groups[j].queue[0].Seq })
+		for _, g := range groups {
+			d.spawnLocked(q, g)
+		}
+		q.mu.Unlock()
 	}
 }
 
-// Enqueue queues the outbox entry seq for its channel (n.Channel). It
-// never blocks on a channel. A notification for an unknown channel fails
-// at once: an errors-table row, Outbox.Done and OnResult, on the caller's
-// goroutine. Enqueue before Start queues for Start; after Close the entry
-// only stays in the outbox.
+// Enqueue queues the outbox entry seq for its channel (n.Channel) and
+// group (n.GroupKey), behind the group's earlier entries, and starts the
+// group's goroutine if it has none. It never blocks on a channel. A
+// notification for an unknown channel fails at once: an errors-table
+// row, Outbox.Done and OnResult, on the caller's goroutine. Enqueue
+// before Start queues for Start; after Close the entry only stays in the
+// outbox.
 func (d *Dispatcher) Enqueue(seq uint64, n *connectors.Notification) {
 	q, ok := d.queues[n.Channel]
 	if !ok {
@@ -172,12 +220,15 @@ func (d *Dispatcher) Enqueue(seq uint64, n *connectors.Notification) {
 		return
 	}
 	q.mu.Lock()
-	q.queue = append(q.queue, Entry{Seq: seq, N: n})
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
+	defer q.mu.Unlock()
+	g := q.groups[n.GroupKey]
+	if g == nil {
+		g = &groupQueue{key: n.GroupKey}
+		q.groups[n.GroupKey] = g
 	}
+	g.queue = append(g.queue, Entry{Seq: seq, N: n})
+	q.depth++
+	d.spawnLocked(q, g)
 }
 
 // Submit adds n to the outbox and enqueues it; it returns the sequence
@@ -209,6 +260,11 @@ func (d *Dispatcher) Close() {
 	d.closed = true
 	cancel := d.cancel
 	d.mu.Unlock()
+	for _, q := range d.queues {
+		q.mu.Lock()
+		q.stopped = true
+		q.mu.Unlock()
+	}
 	if cancel != nil {
 		cancel()
 	}
@@ -229,7 +285,7 @@ func (d *Dispatcher) Health() []ChannelHealth {
 			Sent:        h.sent,
 			Failed:      h.failed,
 			Retried:     h.retried,
-			QueueDepth:  len(q.queue),
+			QueueDepth:  q.depth,
 			LastError:   h.lastError,
 			LastSuccess: h.lastSuccess,
 			LastFailure: h.lastFailure,
@@ -242,41 +298,48 @@ func (d *Dispatcher) Health() []ChannelHealth {
 // Errors returns the last 1000 failed notifications, newest last.
 func (d *Dispatcher) Errors() []SinkError { return d.errs.rows() }
 
-// run is a channel's goroutine: it sends the queue's front until ctx is
+// spawnLocked starts g's goroutine unless it runs already or the
+// dispatcher is not running. q.mu must be held.
+func (d *Dispatcher) spawnLocked(q *channelQueue, g *groupQueue) {
+	if g.running || q.ctx == nil || q.stopped || q.ctx.Err() != nil {
+		return
+	}
+	g.running = true
+	ctx := q.ctx
+	d.wg.Go(func() { d.run(ctx, q, g) })
+}
+
+// run is a group's goroutine: it sends the group's front until the
+// queue is empty, when it deletes the group and exits, or until ctx is
 // done.
-func (d *Dispatcher) run(ctx context.Context, q *channelQueue) {
+func (d *Dispatcher) run(ctx context.Context, q *channelQueue, g *groupQueue) {
 	for {
-		e, ok := q.front()
-		if !ok {
-			select {
-			case <-ctx.Done():
-				return
-			case <-q.wake:
-				continue
-			}
-		}
-		if !d.deliver(ctx, q, e) {
+		q.mu.Lock()
+		e := g.queue[0]
+		q.mu.Unlock()
+		if !q.advance(g, d.deliver(ctx, q, e)) {
 			return
 		}
-		q.pop()
 	}
 }
 
-func (q *channelQueue) front() (Entry, bool) {
+// advance pops g's front if it was finished and reports whether g's
+// goroutine goes on: not when the front was left unfinished (stopping)
+// or the queue is now empty, in which case g leaves the channel's groups.
+func (q *channelQueue) advance(g *groupQueue, finished bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.queue) == 0 {
-		return Entry{}, false
+	if !finished {
+		g.running = false
+		return false
 	}
-	return q.queue[0], true
-}
-
-func (q *channelQueue) pop() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.queue[0] = Entry{}
-	q.queue = q.queue[1:]
-	if len(q.queue) == 0 {
-		q.queue = nil
+	g.queue[0] = Entry{}
+	g.queue = g.queue[1:]
+	q.depth--
+	if len(g.queue) == 0 {
+		g.running = false
+		delete(q.groups, g.key)
+		return false
 	}
+	return true
 }

@@ -12,7 +12,8 @@
 //   - codec.go: EncodeNotification/DecodeNotification, the binary layout of
 //     one connectors.Notification (every field) used by Snapshot.
 //   - dispatcher.go: Options, Dispatcher, Enqueue/Start/Close and the per
-//     channel worker; retry.go: one notification's attempt loop.
+//     group queues and their goroutines; retry.go: one notification's
+//     attempt loop, which takes a channel send slot per attempt.
 //   - health.go: ChannelHealth and the rule that turns recent outcomes into
 //     healthy/degraded/down; errlog.go: the SinkError ring.
 //
@@ -31,17 +32,31 @@
 //
 // # Concurrency
 //
-// Outbox is safe for concurrent use. The Dispatcher runs one goroutine
-// per channel, started by Start; each channel has an unbounded in-memory
-// FIFO, so Enqueue never blocks and a slow or dead channel never stalls
-// the caller or another channel. Within a channel notifications are sent
-// strictly in Enqueue order: the head is retried until it finishes before
-// the next one is tried. Channel.Send is only ever called from its
-// channel's goroutine. The channels stay the caller's: it closes them
-// after Dispatcher.Close, which returns only once no Send is in flight.
-// OnResult runs on the channel's goroutine (or on the Enqueue caller's,
-// for an unknown channel), so it must be quick and safe for concurrent
-// calls.
+// Outbox is safe for concurrent use. Within a channel the Dispatcher
+// keeps one unbounded in-memory FIFO per alert group
+// (Notification.GroupKey), so Enqueue never blocks and a slow or dead
+// channel never stalls the caller or another channel. Each non-empty
+// group queue has one goroutine (started by Start, or by the Enqueue that
+// makes the queue non-empty) that retries the group's head until it
+// finishes before it tries the next one, so the notifications of a group
+// are sent strictly in Enqueue order; the goroutine exits when the queue
+// empties, and an idle group costs nothing. Different groups of a channel
+// are delivered independently: a group whose notifications keep failing
+// (retried until their deadline) delays no other group. Row-mode
+// notifications have GroupKey "" and so stay in one ordered queue per
+// channel, which the Kafka channel relies on.
+//
+// At most Options.MaxInFlight Sends (default 4) run at once per channel:
+// an attempt takes a slot of the channel's semaphore and gives it back
+// when Send returns; the backoff wait before a retry holds no slot. So
+// Channel.Send is called concurrently for different notifications (never
+// for two of one group at once), and health and counters, kept per
+// channel, are updated from several goroutines under the channel's
+// mutex. The channels stay the caller's: it closes them after
+// Dispatcher.Close, which returns only once no Send is in flight and
+// every group goroutine has exited. OnResult runs on the group's
+// goroutine (or on the Enqueue caller's, for an unknown channel), so it
+// must be quick and safe for concurrent calls.
 //
 // # Time
 //

@@ -49,7 +49,7 @@ type ChannelHealth struct {
 	// (permanent error or deadline), Retried attempts after the first.
 	Sent, Failed, Retried int64
 	// QueueDepth is the number of notifications waiting for the channel,
-	// including the one being sent.
+	// in all its groups, including those being sent or retried.
 	QueueDepth int
 	// LastError is the last failed attempt's error; LastSuccess and
 	// LastFailure are the times of the last successful and failed
@@ -58,8 +58,8 @@ type ChannelHealth struct {
 	LastSuccess, LastFailure time.Time
 }
 
-// health tracks one channel's recent outcomes; the owning channelQueue's
-// mutex guards it.
+// health tracks one channel's recent outcomes (of all its groups); the
+// owning channelQueue's mutex guards it.
 type health struct {
 	recent      [healthWindow]bool // true: failed; ring indexed by attempts
 	attempts    int64

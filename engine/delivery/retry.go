@@ -14,11 +14,16 @@ import (
 // the deadline, and finishes it. It returns false, leaving e unfinished,
 // when ctx is done first.
 //
+// Each attempt first takes one of the channel's MaxInFlight send slots
+// and gives it back when Send returns; the waits between attempts hold
+// none, so a group that keeps failing never keeps another from sending.
+//
 // Retry rules: nil is delivered; a permanent *connectors.SendError fails
 // at once; anything else is retried after max(next backoff, RetryAfter),
 // unless that retry would start at or past first attempt + Deadline, in
 // which case the notification fails with "deadline exceeded after N
-// attempts: <last error>".
+// attempts: <last error>" (as it does when waiting for a slot took the
+// retry past the deadline).
 func (d *Dispatcher) deliver(ctx context.Context, q *channelQueue, e Entry) bool {
 	bo := backoff.ExponentialBackOff{
 		InitialInterval:     d.opts.InitialBackoff,
@@ -27,20 +32,41 @@ func (d *Dispatcher) deliver(ctx context.Context, q *channelQueue, e Entry) bool
 		MaxInterval:         d.opts.MaxBackoff,
 	}
 	bo.Reset()
-	deadline := d.opts.Now().Add(d.opts.Deadline)
+	var deadline time.Time // set at the first attempt
+	var last error         // the previous attempt's error
 	for attempts := 1; ; attempts++ {
+		select {
+		case q.slots <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		if ctx.Err() != nil {
+			// The slot came free as the dispatcher stopped.
+			<-q.slots
+			return false
+		}
+		now := d.opts.Now()
+		if attempts == 1 {
+			deadline = now.Add(d.opts.Deadline)
+		} else if !now.Before(deadline) {
+			<-q.slots
+			err := fmt.Errorf("deadline exceeded after %d attempts: %w", attempts-1, last)
+			d.finish(q, e, attempts-1, err, now)
+			return true
+		}
 		timeout := d.opts.AttemptTimeout
-		if left := deadline.Sub(d.opts.Now()); left > 0 && left < timeout {
+		if left := deadline.Sub(now); left < timeout {
 			timeout = left
 		}
 		actx, cancel := context.WithTimeout(ctx, timeout)
 		err := q.ch.Send(actx, e.N)
 		cancel()
+		<-q.slots
 		if err != nil && ctx.Err() != nil {
 			// Stopping: the failure is ours, not the channel's.
 			return false
 		}
-		now := d.opts.Now()
+		now = d.opts.Now()
 		q.attempt(now, err, attempts > 1)
 		if err == nil {
 			d.finish(q, e, attempts, nil, now)
@@ -61,8 +87,9 @@ func (d *Dispatcher) deliver(ctx context.Context, q *channelQueue, e Entry) bool
 			d.finish(q, e, attempts, err, now)
 			return true
 		}
+		last = err
 		d.log.Debug("retry notification", "channel", q.name, "key", e.N.Key,
-			"attempt", attempts, "wait", wait, "err", err)
+			"group", e.N.GroupKey, "attempt", attempts, "wait", wait, "err", err)
 		if !sleep(ctx, wait) {
 			return false
 		}
