@@ -11,6 +11,10 @@
 //     adapted in cmd/tocsin so this package never imports pgwire).
 //   - ddl.go: CREATE / DROP of sources and materialized views.
 //   - show.go: SHOW and DESCRIBE.
+//   - pgcatalog*.go, pgtypes.go: pg_catalog and information_schema as
+//     system relations computed from the catalog on each read, the
+//     resolver that finds them by schema, and the catalog functions
+//     (format_type, pg_get_viewdef, reg* casts) in a child registry.
 //   - job.go: one goroutine per materialized view: it reads the view's
 //     source through a connectors.Source, derives watermarks, pushes
 //     batches through the operator chain and applies the result to the

@@ -73,8 +73,14 @@ type Engine struct {
 	db       *durable.DB
 	ckpt     checkpointState
 	alerting *alerting
-	loopStop chan struct{}
-	loopEnd  chan struct{}
+	// pg holds the pg_catalog and information_schema relations,
+	// pgSupport the names of the catalog-support functions (pg_catalog
+	// in pg_proc), users the connected user names (pg_roles).
+	pg        *pgCatalogs
+	pgSupport map[string]bool
+	users     sessionUsers
+	loopStop  chan struct{}
+	loopEnd   chan struct{}
 }
 
 // Open starts an engine: it opens the data directory, re-creates every
@@ -136,6 +142,7 @@ func newEngine(opts Options) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}, tables: map[uint32]*table{}}
 	e.alerting = newAlerting()
+	e.setupPgCatalog()
 	e.addSystemRelations()
 	return e
 }
@@ -205,6 +212,9 @@ type Session struct {
 	vars   map[string]string
 	txn    byte
 	closed bool
+	// params are the parameter values of the prepared statement being
+	// executed (prepare.go), nil otherwise.
+	params []types.Datum
 }
 
 // NewSession starts a session for a client with the given startup
@@ -230,6 +240,7 @@ func (e *Engine) NewSession(params map[string]string) *Session {
 			vars[strings.ToLower(k)] = v
 		}
 	}
+	e.users.add(params["user"])
 	return &Session{e: e, user: params["user"], vars: vars, txn: 'I'}
 }
 
@@ -238,6 +249,9 @@ func (s *Session) TxStatus() byte { return s.txn }
 
 // Close ends the session.
 func (s *Session) Close() error {
+	if !s.closed {
+		s.e.users.remove(s.user)
+	}
 	s.closed = true
 	return nil
 }

@@ -29,12 +29,21 @@ func (s *Session) Query(ctx context.Context, text string, w ResultWriter) error 
 		return w.Empty()
 	}
 	for _, st := range stmts {
-		if err := ctx.Err(); err != nil {
-			return s.fail(sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request"), text)
+		if err := s.runOne(ctx, text, st, w); err != nil {
+			return err
 		}
-		if err := s.exec(ctx, st, w); err != nil {
-			return s.fail(err, text)
-		}
+	}
+	return nil
+}
+
+// runOne runs st, one statement of text, for Query and for a prepared
+// statement's Execute.
+func (s *Session) runOne(ctx context.Context, text string, st ast.Statement, w ResultWriter) error {
+	if err := ctx.Err(); err != nil {
+		return s.fail(errCanceled(), text)
+	}
+	if err := s.exec(ctx, st, w); err != nil {
+		return s.fail(err, text)
 	}
 	return nil
 }
@@ -54,11 +63,20 @@ func (s *Session) fail(err error, text string) error {
 	return se
 }
 
-func (s *Session) exec(ctx context.Context, st ast.Statement, w ResultWriter) error {
+// aborted returns the error for st in a failed transaction block, where
+// only COMMIT and ROLLBACK are accepted, or nil.
+func (s *Session) aborted(st ast.Statement) error {
 	if s.txn == 'E' {
 		if t, ok := st.(*ast.Transaction); !ok || t.Kind == ast.TxnBegin {
 			return sqlerr.New(sqlerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
+	}
+	return nil
+}
+
+func (s *Session) exec(ctx context.Context, st ast.Statement, w ResultWriter) error {
+	if err := s.aborted(st); err != nil {
+		return err
 	}
 	switch st := st.(type) {
 	case *ast.SelectStmt:
@@ -159,8 +177,15 @@ func (s *Session) transaction(st *ast.Transaction, w ResultWriter) error {
 	return w.Complete("ROLLBACK")
 }
 
-// newBinder returns a binder over the engine's catalog.
-func (s *Session) newBinder() *binder.Binder { return newBinderFor(s.e) }
+// newBinder returns a binder over the engine's catalog, binding the
+// parameters of the prepared statement being executed, if any.
+func (s *Session) newBinder() *binder.Binder {
+	b := newBinderFor(s.e)
+	if s.params != nil {
+		b.SetParamValues(s.params)
+	}
+	return b
+}
 
 func (s *Session) selectQuery(ctx context.Context, q ast.Query, w ResultWriter) error {
 	p, err := s.newBinder().BindQuery(q)
@@ -211,7 +236,7 @@ func writeRows(ctx context.Context, w ResultWriter, p plan.Node, recs []arrow.Re
 }
 
 func newBinderFor(e *Engine) *binder.Binder {
-	b := binder.New(e.cat, e.opts.Functions)
+	b := binder.New(e.resolver(), e.opts.Functions)
 	b.Now = e.opts.Now().UnixMicro()
 	return b
 }

@@ -137,7 +137,9 @@ func (e *Engine) SystemRows(obj *catalog.Object) ([]arrow.RecordBatch, error) {
 			return nil
 		})
 	default:
-		return nil, fmt.Errorf("BUG: no provider for system relation %s", obj.Name)
+		if !e.pgCatalogRows(obj, add) {
+			return nil, fmt.Errorf("BUG: no provider for system relation %s", obj.Name)
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 
@@ -16,6 +17,9 @@ type AuthRequest struct {
 	Database string
 	// RemoteAddr is the client's network address.
 	RemoteAddr net.Addr
+	// TLS is the state of the connection's TLS session, or nil when the
+	// client did not negotiate TLS.
+	TLS *tls.ConnectionState
 }
 
 // Authenticator decides whether a client may connect. The server calls

@@ -36,6 +36,10 @@ const (
 // owned by the connection's goroutine (serve).
 type conn struct {
 	srv *Server
+	// raw is the accepted socket. It never changes, so Serve's shutdown
+	// may close it from another goroutine.
+	raw net.Conn
+	// nc is raw, or the TLS connection over it once negotiated.
 	nc  net.Conn
 	log *slog.Logger
 	// be decodes client messages once the startup packet has been read.
@@ -52,9 +56,15 @@ type conn struct {
 	// ignoreTillSync is set after an error in an extended-protocol
 	// message: everything but Sync and Terminate is skipped.
 	ignoreTillSync bool
+	// ext holds the extended protocol's statements and portals.
+	ext extState
 	// closing is set when the connection must end after the current
 	// message (a FATAL error was sent).
 	closing bool
+	// idle is set by ReadyForQuery outside a transaction block and
+	// cleared by the next message: the session is waiting for a query,
+	// and Config.IdleTimeout applies (idle.go).
+	idle bool
 
 	mu sync.Mutex
 	// cancelQuery cancels the running query's context; nil when idle.
@@ -116,7 +126,7 @@ func (c *conn) closeSession() {
 // skipped.
 func (c *conn) loop(ctx context.Context) {
 	for !c.closing && c.writeErr == nil {
-		msg, err := c.be.Receive()
+		msg, err := c.receive()
 		if err != nil {
 			c.receiveFailed(err)
 			return
@@ -134,8 +144,7 @@ func (c *conn) loop(ctx context.Context) {
 		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
 			c.extended(ctx, m)
 		case *pgproto3.Sync:
-			c.ignoreTillSync = false
-			c.ready()
+			c.sync()
 		case *pgproto3.Flush:
 			_ = c.flush()
 		case *pgproto3.Terminate:
@@ -160,6 +169,8 @@ func (c *conn) receiveFailed(err error) {
 	var ne net.Error
 	var tooLong *pgproto3.ExceededMaxBodyLenErr
 	switch {
+	case errors.Is(err, errIdleSessionTimeout):
+		c.fatalIdleTimeout()
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
 		errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne):
 		c.log.Debug("pgwire: connection ended", "err", err)
@@ -230,6 +241,7 @@ func (c *conn) ready() {
 	}
 	_ = c.send(&pgproto3.ReadyForQuery{TxStatus: status})
 	_ = c.flush()
+	c.idle = status == 'I'
 }
 
 // sendError sends err as an ErrorResponse with severity ERROR.

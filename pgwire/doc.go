@@ -20,15 +20,21 @@ and this package is the only non-test package that imports it.
     connections (closed when Serve returns) and the process-ID table
     that routes cancel requests.
   - startup.go: the startup phase of one connection: SSLRequest and
-    GSSENCRequest (declined with 'N'; negotiateTLS is the TLS seam),
+    GSSENCRequest (TLS is in tls.go; GSSAPI is declined with 'N'),
     CancelRequest, the StartupMessage and its protocol version (3.x with
     x > 0 and _pq_ options get NegotiateProtocolVersion down to 3.0,
     anything else is rejected), parameter checks, authentication, and
     the opening ParameterStatus set (PostgreSQL 15's, with server_version
     "15.18 (Tocsin)"), BackendKeyData and ReadyForQuery.
-  - auth.go: the Authenticator seam (TrustAuth for now; cleartext, MD5
-    and SCRAM implement the same interface later) and the AuthExchange
-    it talks to the client through.
+  - auth.go: the Authenticator seam, TrustAuth, and the AuthExchange an
+    Authenticator talks to the client through.
+  - password.go: the password methods behind that seam (AuthMethod,
+    PasswordAuth: cleartext and MD5 exchanges) and the Users credential
+    store they consult; scram.go: the SCRAM-SHA-256 SASL exchange;
+    verifier.go: PostgreSQL's MD5 and SCRAM-SHA-256 verifier formats.
+  - tls.go: answering SSLRequest ('S' and the handshake when Config.TLS
+    is set) and Config.RequireTLS.
+  - idle.go: Config.IdleTimeout, PostgreSQL's idle_session_timeout.
   - conn.go: conn, one per client, and its message loop: the protocol
     state machine, output buffering, FATAL errors and panic recovery.
   - query.go: the simple query protocol, cancellation bookkeeping and
@@ -36,8 +42,12 @@ and this package is the only non-test package that imports it.
   - result.go: resultWriter, the ResultWriter that encodes a session's
     results: RowDescription, DataRow (column at a time, through
     pgwire/pgtypes), CommandComplete, EmptyQueryResponse, NoticeResponse.
-  - extended.go: the extended query protocol's entry point (not yet
-    implemented; see below).
+  - extended.go: the extended query protocol: the per-connection
+    tables of prepared statements and portals, Parse, Bind (parameter
+    decoding through pgtypes), Describe, Close and Sync's end of
+    transaction.
+  - portal.go: Execute: streaming without a row limit, buffering with
+    one (portalBuffer, PortalSuspended).
 
 The subpackage pgwire/pgtypes owns the type mapping (types.Type <-> OID,
 typlen, typname) and the encoding of Arrow columns into text and binary
@@ -51,12 +61,14 @@ tables without the server.
     (conn.serve). Nothing else runs per connection.
  2. Startup. The goroutine reads length-prefixed startup packets itself
     (readStartupPacket), exactly one at a time, under StartupTimeout. An
-    SSLRequest or GSSENCRequest is answered 'N' and another packet
-    follows. A CancelRequest is dispatched (see Cancellation) and the
+    SSLRequest is answered 'S' and followed by the TLS handshake when
+    Config.TLS is set, 'N' otherwise; a GSSENCRequest is answered 'N';
+    either way another packet follows. A CancelRequest is dispatched (see Cancellation) and the
     connection is closed without a reply. A StartupMessage must carry a
     user (28000 otherwise); database defaults to user; replication and
-    non-UTF8 client_encoding are refused. MaxConns is enforced here
-    (53300).
+    non-UTF8 client_encoding are refused; with RequireTLS a client
+    without TLS is refused (28000). MaxConns is enforced here (53300),
+    before authentication, so clients still logging in count.
  3. Authenticate. Config.Authenticator runs its exchange through
     AuthExchange; on success the server sends AuthenticationOk.
  4. Open the session. Executor.Connect gets the startup parameters; its
@@ -64,11 +76,35 @@ tables without the server.
     BackendKeyData (process ID and random secret) and ReadyForQuery with
     Session.TxStatus.
  5. Message loop (conn.loop), until Terminate, a read error, a FATAL
-    error or Serve's return. Every error that ends a connection after
+    error, the idle timeout (57P05, see idle.go) or Serve's return. Every error that ends a connection after
     startup is sent as a FATAL ErrorResponse first when the client can
     still hear it.
  6. Close. The session is closed, the socket closed, and the connection
     removed from the server's tables.
+
+# Authentication and TLS
+
+Config.Authenticator runs once per connection between the startup
+packet and AuthenticationOk. NewAuthenticator builds one per pg_hba.conf
+method: trust, password (AuthenticationCleartextPassword), md5
+(AuthenticationMD5Password with a random salt; users stored with a SCRAM
+verifier get SCRAM instead, as in PostgreSQL) and scram-sha-256 (SASL
+with only SCRAM-SHA-256 offered, 4096 iterations, no channel binding).
+Credentials come from the consumer-side Users interface, looked up per
+connection so a store that changes takes effect at the next login; a
+Credential is a plaintext password or a verifier in pg_authid's format
+(MD5Verifier, SCRAMVerifier). Every failure, unknown users included, is
+FATAL 28P01 "password authentication failed for user ..." after the
+same exchange (SCRAM uses a salt derived from the user name for users
+without a verifier), so the answer does not reveal whether a user
+exists. A client that hangs up mid-exchange (psql does, to prompt for a
+password) is logged at debug level only.
+
+With Config.TLS the server answers SSLRequest with 'S' and replaces the
+connection's net.Conn with a *tls.Conn after the handshake; conn.raw
+keeps the socket so that Serve can close it from another goroutine.
+Direct TLS (PostgreSQL 17's sslnegotiation=direct) is not supported.
+Cancel requests are served with or without TLS, as in PostgreSQL.
 
 # Simple vs. extended query protocol
 
@@ -77,14 +113,42 @@ runs them in order, reporting each through the ResultWriter, and stops
 at the first error, which is sent as an ErrorResponse; ReadyForQuery
 follows in every case. An empty query string yields EmptyQueryResponse.
 
-Extended: Parse, Bind, Describe, Execute and Close currently get a 0A000
-"extended query protocol is not supported yet" error. After it the
-connection skips every message but Sync and Terminate; Sync clears the
-skip and gets ReadyForQuery, which is the protocol's error recovery rule
-and lets pipelining clients resynchronise. The loop is already shaped
-for the real implementation: extended() is the single entry point,
-ignoreTillSync is the skip state, and pgtypes already encodes binary
-formats for Bind's result format codes. Flush writes pending output.
+Extended: a session that implements Preparer (executor.go) gets the
+full protocol. Each connection owns a table of prepared statements and
+one of portals, the unnamed ones stored under "". Parse calls
+Preparer.Prepare with the declared parameter types (pgtypes.ParamType:
+numeric is read as float8, json as jsonb) and stores the statement; a
+named Parse of an existing name is 42P05, an unnamed one replaces the
+unnamed statement, and so does a simple Query, which destroys it.
+Describe S sends ParameterDescription (declared OIDs, else the inferred
+types' OIDs) and RowDescription with text formats, or NoData. Bind
+decodes each parameter with pgtypes.DecodeParam in its text or binary
+format (bad text is 22P02 and friends, wrong binary lengths 08P01),
+checks the result format codes (none, one for all, or one per column)
+and creates the portal; the unnamed portal is replaced by the next Bind
+to it, a named one must be closed first (42P03). Unknown statement and
+portal names are 26000 and 34000; closing a missing name is not an
+error. Describe P describes the rows with the Bind's formats. Portals
+live until their transaction ends: every Sync outside a transaction
+block (and every simple Query ending outside one) drops them all.
+
+Execute without a row limit streams through the same resultWriter as a
+simple query, minus the RowDescription (Describe sends that) and with
+the Bind's formats, so continuous queries stream. With a row limit the
+first Execute runs the statement to completion into a portalBuffer of
+encoded DataRows (bounded by maxPortalBuffer, 256 MiB: a continuous
+query cannot be executed with a row limit) and each Execute sends up to
+that many, then PortalSuspended, or CommandComplete with the statement's
+tag (the total row count) when none remain. Executing a completed query
+portal again gives "SELECT 0"; a completed command gives 55000.
+
+Any error in these messages is sent (and flushed) at once, after which
+the connection skips every message but Sync and Terminate; Sync clears
+the skip and gets ReadyForQuery, which is the protocol's error recovery
+rule and lets pipelining clients resynchronise. Flush writes pending
+output. A session that does not implement Preparer gets 0A000 for every
+extended message, with the same recovery.
+
 CopyData, CopyDone and CopyFail outside COPY are ignored, as the
 protocol says; FunctionCall gets 0A000 and ReadyForQuery. Any other
 message, a malformed one, or one longer than MaxMessageSize (64 MiB by
@@ -103,8 +167,9 @@ users can never break the framing.
 
 # Cancellation
 
-A running Query's context is derived from the connection's context and
-registered in conn.cancelQuery. A CancelRequest arrives on a separate
+A running Query's, Parse's or Execute's context is derived from the
+connection's context and registered in conn.cancelQuery
+(runCancelable). A CancelRequest arrives on a separate
 connection; its goroutine looks up the process ID in Server.byPID,
 compares the secret in constant time and cancels that context. Mismatches
 are silently ignored, as in Postgres. When the session returns an error
@@ -140,7 +205,8 @@ FuzzMessages check this).
 
 # Testing and debugging
 
-Tests use a fake Executor (fake_test.go) and real clients: pgx and
+Tests use a fake Executor (fake_test.go, fake_prepare_test.go for the
+extended protocol) and real clients (pgx in every exec mode): pgx and
 pgconn over loopback, psql when installed, pgproto3.Frontend for raw
 protocol checks, and datadriven wire scripts in testdata/pgtest (send /
 until, in the style of CockroachDB's pgtest; regenerate with -rewrite).

@@ -72,3 +72,30 @@ type ResultWriter interface {
 	// Complete("COPY n") or an error as usual.
 	CopyIn(columns int) (io.Reader, error)
 }
+
+// Preparer is implemented by sessions that support the extended query
+// protocol. The server calls it from the connection's goroutine only.
+type Preparer interface {
+	// Prepare parses and binds one statement whose parameters are $1 ..
+	// $n. paramTypes holds the types the client declared in Parse, in
+	// order (a zero types.Type, or a slice shorter than n, leaves a
+	// parameter's type to be inferred from its use, as PostgreSQL does;
+	// a parameter nothing constrains is text). An empty statement gives a
+	// Prepared whose Columns is nil and whose Execute calls w.Empty.
+	Prepare(ctx context.Context, text string, paramTypes []types.Type) (Prepared, error)
+}
+
+// Prepared is a prepared statement.
+type Prepared interface {
+	// ParamTypes are the statement's parameter types (ParameterDescription).
+	ParamTypes() []types.Type
+	// Columns are the columns of the rows the statement returns
+	// (RowDescription on Describe), nil for a statement that returns no
+	// rows (NoData).
+	Columns() []Column
+	// Execute runs the statement with one value per parameter (already
+	// decoded to ParamTypes; Null for SQL NULL), reporting its result to
+	// w as Session.Query does for one statement. ctx is canceled by a
+	// CancelRequest.
+	Execute(ctx context.Context, params []types.Datum, w ResultWriter) error
+}

@@ -28,6 +28,8 @@ type fakeExecutor struct {
 	// started is signalled (non-blocking) whenever a "wait" or "stream"
 	// statement begins blocking, so tests can cancel it.
 	started chan struct{}
+	// prepares counts Prepare calls.
+	prepares int
 }
 
 func newFakeExecutor() *fakeExecutor {
@@ -44,7 +46,12 @@ func (e *fakeExecutor) Connect(_ context.Context, params map[string]string) (Ses
 	defer e.mu.Unlock()
 	e.open++
 	e.params = append(e.params, params)
-	return &fakeSession{exec: e, params: params, tx: 'I'}, nil
+	s := &fakeSession{exec: e, params: params, tx: 'I'}
+	if params["user"] == "noprep" {
+		// An engine without the extended protocol.
+		return simpleOnlySession{s}, nil
+	}
+	return s, nil
 }
 
 func (e *fakeExecutor) openSessions() int {

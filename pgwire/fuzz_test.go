@@ -64,9 +64,15 @@ func (s echoSession) Query(_ context.Context, text string, w ResultWriter) error
 // it as a client would, closes the client side and checks that the
 // connection goroutine ends and leaves no goroutine behind.
 func feedConnection(t *testing.T, input []byte) {
+	feedConnectionTo(t, echoExecutor{}, input)
+}
+
+// feedConnectionTo is feedConnection with a given executor.
+func feedConnectionTo(t *testing.T, exec Executor, input []byte) {
 	before := runtime.NumGoroutine()
 	srv := NewServer(Config{
-		Executor:       echoExecutor{},
+		Executor:       exec,
+		Authenticator:  fuzzAuth(t),
 		Logger:         slog.New(slog.DiscardHandler),
 		StartupTimeout: 2 * time.Second,
 		MaxMessageSize: 1 << 16,
@@ -120,7 +126,8 @@ func startupMessage(params map[string]string) *pgproto3.StartupMessage {
 }
 
 // FuzzStartup feeds arbitrary bytes to a fresh connection in the startup
-// phase.
+// phase, including the password and SASL exchanges (fuzzAuth chooses the
+// method by user name).
 func FuzzStartup(f *testing.F) {
 	psql := startupMessage(map[string]string{"user": "postgres", "database": "postgres", "application_name": "psql", "client_encoding": "UTF8"})
 	pgx := startupMessage(map[string]string{"user": "u", "database": "db"})
@@ -136,6 +143,9 @@ func FuzzStartup(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"))
 	f.Add([]byte{0, 0, 0, 8, 0, 3, 0})
 	f.Add(binary.BigEndian.AppendUint32([]byte{0, 0, 0, 8}, cancelRequestCode))
+	for _, seed := range saslSeeds(f) {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, input []byte) {
 		feedConnection(t, input)
 	})

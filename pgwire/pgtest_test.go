@@ -16,8 +16,11 @@ import (
 // server per file (run with -rewrite to regenerate the expectations).
 // Commands, in the style of CockroachDB's pgtest:
 //
-//	connect [startup]  open a new raw connection (and, with startup, run
-//	                   the startup as user "tester", discarding output)
+//	connect [startup] [user=U]
+//	                   open a new raw connection (and, with startup, run
+//	                   the startup as user U, by default "tester",
+//	                   discarding output; user "noprep" gets a session
+//	                   without the extended protocol)
 //	send               send the frontend messages listed one per line as
 //	                   "Type {json fields}"
 //	sendraw            send the hex bytes given as input
@@ -39,7 +42,11 @@ func TestPGTest(t *testing.T) {
 			case "connect":
 				f = rawConn(t, ts)
 				if d.HasArg("startup") {
-					f.startup(t, "tester")
+					user := "tester"
+					if d.HasArg("user") {
+						d.ScanArgs(t, "user", &user)
+					}
+					f.startup(t, user)
 				}
 				return ""
 			case "send":

@@ -84,7 +84,13 @@ func TestPgxMultiStatement(t *testing.T) {
 
 func TestPgxTypes(t *testing.T) {
 	ts := startServer(t)
-	conn := ts.pgxConn(t, "")
+	checkPgxTypes(t, ts.pgxConn(t, ""))
+}
+
+// checkPgxTypes runs "select types" on conn and checks every value as
+// pgx decodes it (in text or binary, as conn's exec mode asks).
+func checkPgxTypes(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
 	rows, err := conn.Query(context.Background(), "select types")
 	if err != nil {
 		t.Fatal(err)

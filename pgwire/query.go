@@ -14,33 +14,54 @@ import (
 // statement's result through c.rw; an error ends the message with an
 // ErrorResponse; ReadyForQuery always follows.
 func (c *conn) simpleQuery(ctx context.Context, text string) {
+	// A Query destroys the unnamed statement and portal.
+	c.forgetUnnamed()
+	canceled, err := c.runCancelable(ctx, func(qctx context.Context) error {
+		return c.session.Query(qctx, text, &c.rw)
+	})
+	c.rw.reset()
+	if err != nil {
+		if err = c.statementError(ctx, err, canceled); err == nil {
+			return
+		}
+		c.sendError(err)
+	}
+	c.closePortalsIfIdle()
+	c.ready()
+}
+
+// runCancelable runs f with a context that a CancelRequest for this
+// connection cancels, and reports whether one did.
+func (c *conn) runCancelable(ctx context.Context, f func(context.Context) error) (canceled bool, err error) {
 	qctx, cancel := context.WithCancel(ctx)
 	c.mu.Lock()
 	c.cancelQuery = cancel
 	c.canceled = false
 	c.mu.Unlock()
 
-	err := c.session.Query(qctx, text, &c.rw)
+	err = f(qctx)
 
 	c.mu.Lock()
 	c.cancelQuery = nil
-	canceled := c.canceled
+	canceled = c.canceled
 	c.mu.Unlock()
 	cancel()
-	c.rw.reset()
+	return canceled, err
+}
 
-	if err != nil {
-		switch {
-		case ctx.Err() != nil:
-			// The server is shutting down.
-			c.fatal(sqlerr.New(sqlerr.AdminShutdown, "terminating connection due to administrator command"))
-			return
-		case canceled && !isUserError(err, sqlerr.QueryCanceled):
-			err = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
-		}
-		c.sendError(err)
+// statementError returns the error to send for a failed statement: a
+// cancel turns an error without a SQLSTATE of its own into 57014. When
+// the server is shutting down it sends FATAL 57P01 instead, marks the
+// connection for closing and returns nil.
+func (c *conn) statementError(ctx context.Context, err error, canceled bool) error {
+	switch {
+	case ctx.Err() != nil:
+		c.fatal(sqlerr.New(sqlerr.AdminShutdown, "terminating connection due to administrator command"))
+		return nil
+	case canceled && !isUserError(err, sqlerr.QueryCanceled):
+		return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
 	}
-	c.ready()
+	return err
 }
 
 // isUserError reports whether err carries a SQLSTATE of its own other
@@ -68,6 +89,13 @@ func (c *conn) cancelRunningQuery() {
 // logged and reported as XX000 with a generic message.
 func (c *conn) errorResponse(err error, severity string) *pgproto3.ErrorResponse {
 	resp := &pgproto3.ErrorResponse{Severity: severity, SeverityUnlocalized: severity}
+	var ce *codedError
+	if errors.As(err, &ce) {
+		resp.Code = ce.code
+		resp.Message = cstring(ce.msg)
+		resp.Detail = cstring(ce.detail)
+		return resp
+	}
 	var se *sqlerr.Error
 	if !errors.As(err, &se) {
 		c.log.Error("pgwire: internal error", "err", err)

@@ -182,10 +182,12 @@ func TestRawDuplicateSSLRequest(t *testing.T) {
 	}
 }
 
+// TestRawExtendedProtocolRejected checks a session without Preparer:
+// the extended protocol gets 0A000.
 func TestRawExtendedProtocolRejected(t *testing.T) {
 	ts := startServer(t)
 	f := rawConn(t, ts)
-	f.startup(t, "raw")
+	f.startup(t, "noprep")
 	f.send(t,
 		&pgproto3.Parse{Query: "select 1"},
 		&pgproto3.Bind{},

@@ -28,6 +28,15 @@ type resultWriter struct {
 	enc       pgtypes.Encoder
 	row       pgproto3.DataRow
 	desc      pgproto3.RowDescription
+
+	// The extended protocol's Execute sets these for one call (see
+	// portal.go): formats holds each column's result format (nil for
+	// all text); execute suppresses RowDescription, which Describe
+	// sends instead; buf, when set, collects the rows and the outcome
+	// of a portal run with a row limit instead of sending them.
+	formats []pgtypes.Format
+	execute bool
+	buf     *portalBuffer
 }
 
 var _ ResultWriter = (*resultWriter)(nil)
@@ -37,16 +46,34 @@ func (w *resultWriter) Columns(cols []Column) error {
 	if w.described {
 		return errors.New("pgwire: Columns called twice without Complete")
 	}
-	if len(cols) > math.MaxUint16 {
-		return sqlerr.New(sqlerr.ProgramLimitExceeded, "target lists can have at most %d entries", math.MaxUint16)
+	if w.formats != nil && len(w.formats) != len(cols) {
+		return fmt.Errorf("pgwire: statement returned %d columns, but its description had %d", len(cols), len(w.formats))
 	}
-	w.typs = w.typs[:0]
-	fields := w.desc.Fields[:0]
-	for _, col := range cols {
+	fields, typs, err := appendFields(w.desc.Fields[:0], w.typs[:0], cols, w.formats)
+	if err != nil {
+		return err
+	}
+	w.typs = typs
+	w.desc.Fields = fields
+	w.described = true
+	if w.execute {
+		return nil
+	}
+	return w.c.send(&w.desc)
+}
+
+// appendFields appends the RowDescription fields of cols, with the
+// result formats formats (nil: all text), to fields, and the types the
+// columns are encoded as to typs.
+func appendFields(fields []pgproto3.FieldDescription, typs []types.Type, cols []Column, formats []pgtypes.Format) ([]pgproto3.FieldDescription, []types.Type, error) {
+	if len(cols) > math.MaxUint16 {
+		return fields, typs, sqlerr.New(sqlerr.ProgramLimitExceeded, "target lists can have at most %d entries", math.MaxUint16)
+	}
+	for i, col := range cols {
 		t := pgtypes.ResultType(col.Type)
 		info, ok := pgtypes.Info(t)
 		if !ok {
-			return fmt.Errorf("pgwire: column %q has type %s, which has no Postgres counterpart", col.Name, col.Type)
+			return fields, typs, fmt.Errorf("pgwire: column %q has type %s, which has no Postgres counterpart", col.Name, col.Type)
 		}
 		fields = append(fields, pgproto3.FieldDescription{
 			Name:                 []byte(cstring(col.Name)),
@@ -55,13 +82,19 @@ func (w *resultWriter) Columns(cols []Column) error {
 			DataTypeOID:          info.OID,
 			DataTypeSize:         info.Len,
 			TypeModifier:         -1,
-			Format:               int16(pgtypes.Text),
+			Format:               int16(formatAt(formats, i)),
 		})
-		w.typs = append(w.typs, t)
+		typs = append(typs, t)
 	}
-	w.desc.Fields = fields
-	w.described = true
-	return w.c.send(&w.desc)
+	return fields, typs, nil
+}
+
+// formatAt returns column i's format from a per-column list (nil: text).
+func formatAt(formats []pgtypes.Format, i int) pgtypes.Format {
+	if i < len(formats) {
+		return formats[i]
+	}
+	return pgtypes.Text
 }
 
 // Rows implements ResultWriter. It encodes rec column by column and
@@ -78,8 +111,11 @@ func (w *resultWriter) Rows(rec arrow.RecordBatch) error {
 		return fmt.Errorf("pgwire: batch has %d columns, RowDescription has %d", rec.NumCols(), len(w.typs))
 	}
 	defer w.enc.Reset()
-	if err := w.enc.Encode(rec, w.typs, nil); err != nil {
+	if err := w.enc.Encode(rec, w.typs, w.formats); err != nil {
 		return fmt.Errorf("pgwire: %w", err)
+	}
+	if w.buf != nil {
+		return w.buf.addRows(&w.enc, &w.row)
 	}
 	for r := range w.enc.Rows() {
 		w.row.Values = w.enc.Row(r, w.row.Values)
@@ -93,12 +129,21 @@ func (w *resultWriter) Rows(rec arrow.RecordBatch) error {
 // Complete implements ResultWriter.
 func (w *resultWriter) Complete(tag string) error {
 	w.described = false
+	if w.buf != nil {
+		w.buf.complete(tag)
+		return nil
+	}
 	return w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(cstring(tag))})
 }
 
 // Empty implements ResultWriter.
 func (w *resultWriter) Empty() error {
 	w.described = false
+	if w.buf != nil {
+		w.buf.empty = true
+		w.buf.done = true
+		return nil
+	}
 	return w.c.send(&pgproto3.EmptyQueryResponse{})
 }
 
@@ -126,6 +171,7 @@ func (w *resultWriter) Notice(severity, msg string) error {
 // per-statement state a failed statement may have left.
 func (w *resultWriter) reset() {
 	w.described = false
+	w.formats, w.execute, w.buf = nil, false, nil
 	w.enc.Reset()
 	clear(w.row.Values)
 	w.row.Values = w.row.Values[:0]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,12 +33,26 @@ type Config struct {
 	// discards them.
 	Logger *slog.Logger
 	// Authenticator checks each client's identity during startup; nil
-	// trusts every client (TrustAuth).
+	// trusts every client (TrustAuth). See NewAuthenticator for the
+	// password methods.
 	Authenticator Authenticator
-	// MaxConns caps the number of concurrent sessions; further clients
-	// get SQLSTATE 53300. Zero means no limit. Cancel requests are
-	// always served.
+	// TLS, when set, makes the server accept SSLRequest ('S') and run
+	// the TLS handshake with this configuration before the startup
+	// packet; nil declines TLS ('N').
+	TLS *tls.Config
+	// RequireTLS refuses clients that did not negotiate TLS with FATAL
+	// 28000 (like a pg_hba.conf with only hostssl lines). Cancel
+	// requests are served either way, as in PostgreSQL. It needs TLS.
+	RequireTLS bool
+	// MaxConns caps the number of concurrent sessions, counted from the
+	// startup packet on (so clients still authenticating count); further
+	// clients get FATAL 53300 "sorry, too many clients already". Zero
+	// means no limit. Cancel requests are always served.
 	MaxConns int
+	// IdleTimeout closes a session that has waited this long for a query
+	// outside a transaction block, with FATAL 57P05, like PostgreSQL's
+	// idle_session_timeout. Zero means no limit.
+	IdleTimeout time.Duration
 	// MaxMessageSize caps the body of one client message in bytes;
 	// larger messages end the connection with 08P01. Zero means
 	// DefaultMaxMessageSize.
@@ -100,6 +115,9 @@ func NewServer(cfg Config) *Server {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.Executor == nil {
 		return errors.New("pgwire: Config.Executor is nil")
+	}
+	if s.cfg.RequireTLS && s.cfg.TLS == nil {
+		return errors.New("pgwire: Config.RequireTLS is set but Config.TLS is nil")
 	}
 	s.mu.Lock()
 	if s.ln != nil {
@@ -167,7 +185,7 @@ func (s *Server) ConnCount() int {
 
 // newConn wraps nc and tracks it so that Serve closes it on return.
 func (s *Server) newConn(nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc, log: s.log.With("remote", nc.RemoteAddr().String())}
+	c := &conn{srv: s, raw: nc, nc: nc, log: s.log.With("remote", nc.RemoteAddr().String())}
 	c.rw.c = c
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
@@ -196,7 +214,7 @@ func (s *Server) closeConns() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		_ = c.nc.Close()
+		_ = c.raw.Close()
 	}
 }
 

@@ -74,7 +74,7 @@ func (c *conn) startup(ctx context.Context) bool {
 		switch {
 		case code == sslRequestCode && !sslDone:
 			sslDone = true
-			if !c.negotiateTLS() {
+			if !c.negotiateTLS(ctx) {
 				return false
 			}
 		case code == gssEncRequestCode && !gssDone:
@@ -107,17 +107,6 @@ func (c *conn) startup(ctx context.Context) bool {
 			return false
 		}
 	}
-}
-
-// negotiateTLS answers an SSLRequest. TLS is not implemented yet, so it
-// declines with 'N' and the client continues in plain text (or gives up
-// if it requires TLS). This is the seam for TLS: answer 'S', replace
-// c.nc with tls.Server(c.nc, config), handshake, and let startup read
-// the next packet from the encrypted stream. readStartupPacket has not
-// buffered anything past the SSLRequest, so no plaintext can leak into
-// the TLS session.
-func (c *conn) negotiateTLS() bool {
-	return c.writeRaw('N')
 }
 
 // writeRaw writes a single-byte answer to an encryption request.
@@ -168,18 +157,30 @@ func (c *conn) openSession(ctx context.Context, body []byte) bool {
 		c.fatal(err)
 		return false
 	}
+	if err := c.checkEncryption(params); err != nil {
+		c.fatal(err)
+		return false
+	}
 	if !c.srv.register(c) {
 		c.fatal(sqlerr.New(sqlerr.TooManyConnections, "sorry, too many clients already"))
 		return false
 	}
 
-	req := AuthRequest{User: params["user"], Database: params["database"], RemoteAddr: c.nc.RemoteAddr()}
+	req := AuthRequest{User: params["user"], Database: params["database"], RemoteAddr: c.nc.RemoteAddr(), TLS: c.tlsState()}
 	actx, cancel := context.WithTimeout(ctx, c.srv.cfg.StartupTimeout)
 	err := c.srv.cfg.Authenticator.Authenticate(actx, req, authExchange{c})
 	cancel()
 	if err != nil {
 		var se *sqlerr.Error
-		if !errors.As(err, &se) {
+		switch {
+		case errors.As(err, &se):
+			c.log.Info("pgwire: authentication failed", "user", req.User, "err", err)
+		case clientGone(err):
+			// psql hangs up when asked for a password it does not have,
+			// prompts for one and connects again.
+			c.log.Debug("pgwire: client left during authentication", "user", req.User, "err", err)
+			return false
+		default:
 			c.log.Warn("pgwire: authentication failed", "user", req.User, "err", err)
 			err = sqlerr.New(sqlerr.InvalidAuthorization, "authentication failed for user %q", req.User)
 		}

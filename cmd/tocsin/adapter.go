@@ -8,6 +8,7 @@ import (
 
 	"github.com/tocsin-db/tocsin/engine"
 	"github.com/tocsin-db/tocsin/pgwire"
+	"github.com/tocsin-db/tocsin/sql/types"
 )
 
 // executor adapts the engine to the pgwire server's Executor interface;
@@ -22,6 +23,11 @@ func (x executor) Connect(_ context.Context, params map[string]string) (pgwire.S
 
 type session struct{ s *engine.Session }
 
+var (
+	_ pgwire.Session  = session{}
+	_ pgwire.Preparer = session{}
+)
+
 func (s session) Query(ctx context.Context, text string, w pgwire.ResultWriter) error {
 	return s.s.Query(ctx, text, writer{w})
 }
@@ -29,15 +35,45 @@ func (s session) Query(ctx context.Context, text string, w pgwire.ResultWriter) 
 func (s session) TxStatus() byte { return s.s.TxStatus() }
 func (s session) Close() error   { return s.s.Close() }
 
-type writer struct{ w pgwire.ResultWriter }
+// Prepare implements pgwire.Preparer.
+func (s session) Prepare(ctx context.Context, text string, paramTypes []types.Type) (pgwire.Prepared, error) {
+	p, err := s.s.Prepare(ctx, text, paramTypes)
+	if err != nil {
+		return nil, err
+	}
+	return prepared{p}, nil
+}
 
-func (w writer) Columns(cols []engine.Column) error {
+// prepared adapts an engine prepared statement to pgwire.Prepared.
+type prepared struct{ p *engine.Prepared }
+
+var _ pgwire.Prepared = prepared{}
+
+func (p prepared) ParamTypes() []types.Type { return p.p.ParamTypes() }
+
+func (p prepared) Columns() []pgwire.Column {
+	if p.p.Columns() == nil {
+		return nil
+	}
+	return wireColumns(p.p.Columns())
+}
+
+func (p prepared) Execute(ctx context.Context, params []types.Datum, w pgwire.ResultWriter) error {
+	return p.p.Execute(ctx, params, writer{w})
+}
+
+// wireColumns converts engine columns to pgwire's.
+func wireColumns(cols []engine.Column) []pgwire.Column {
 	out := make([]pgwire.Column, len(cols))
 	for i, c := range cols {
 		out[i] = pgwire.Column{Name: c.Name, Type: c.Type, TableOID: c.TableOID, Attr: c.Attr}
 	}
-	return w.w.Columns(out)
+	return out
 }
+
+type writer struct{ w pgwire.ResultWriter }
+
+func (w writer) Columns(cols []engine.Column) error { return w.w.Columns(wireColumns(cols)) }
 
 func (w writer) Rows(rec arrow.RecordBatch) error      { return w.w.Rows(rec) }
 func (w writer) Complete(tag string) error             { return w.w.Complete(tag) }

@@ -33,6 +33,14 @@ type serverFlags struct {
 	checkpointInterval time.Duration
 	logLevel           string
 	logFormat          string
+	// Client connections (pgauth.go).
+	tlsCert            string
+	tlsKey             string
+	requireTLS         bool
+	auth               string
+	usersFile          string
+	maxConns           int
+	idleSessionTimeout time.Duration
 }
 
 func (f *serverFlags) register(cmd *cobra.Command, defaultDataDir string) {
@@ -43,6 +51,13 @@ func (f *serverFlags) register(cmd *cobra.Command, defaultDataDir string) {
 	fl.DurationVar(&f.checkpointInterval, "checkpoint-interval", time.Second, "time between checkpoints of every view's state and offsets (0 disables them)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file for TLS client connections; with --tls-key, clients may use sslmode=require")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fl.BoolVar(&f.requireTLS, "require-tls", false, "refuse clients that do not use TLS (needs --tls-cert and --tls-key)")
+	fl.StringVar(&f.auth, "auth", "trust", "client authentication: trust, password, md5 or scram-sha-256 (the last three need --users-file)")
+	fl.StringVar(&f.usersFile, "users-file", "", `file of "user:password" or "user:<verifier>" lines (md5... or SCRAM-SHA-256$... as in pg_authid); # starts a comment`)
+	fl.IntVar(&f.maxConns, "max-connections", 100, "maximum number of concurrent client sessions (0 means no limit)")
+	fl.DurationVar(&f.idleSessionTimeout, "idle-session-timeout", 0, "close client sessions idle outside a transaction for this long (0 disables), like idle_session_timeout")
 }
 
 func (f *serverFlags) logger() (*slog.Logger, error) {
@@ -101,9 +116,10 @@ func newServeCmd() *cobra.Command {
 		Short: "Run the Tocsin server (Postgres wire endpoint) against external Kafka clusters",
 		Long: `Run the Tocsin server. Sources name their Kafka brokers in
 WITH (properties.bootstrap.server = '...'). Clients connect with
-psql -h 127.0.0.1 -p 4566 -U <user> <database>; while no users are
-configured every local client is trusted, as a fresh PostgreSQL trusts
-local connections.`,
+psql -h 127.0.0.1 -p 4566 -U <user> <database>. By default (--auth trust)
+every client is trusted, as a fresh PostgreSQL trusts local connections;
+--auth scram-sha-256 --users-file FILE asks for passwords, and --tls-cert,
+--tls-key and --require-tls encrypt the connections.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := f.logger()

@@ -32,7 +32,7 @@ func newPlaygroundCmd() *cobra.Command {
 broker (its log kept under --data-dir, so a restart keeps the topics), and a
 generator writing request events to the topic "requests". Connect with
   psql -h 127.0.0.1 -p 4566 -U tocsin tocsin
-No password is needed in playground mode.`,
+No password is needed unless --auth asks for one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := f.logger()

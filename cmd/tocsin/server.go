@@ -53,6 +53,10 @@ func channelRegistry() *connectors.ChannelRegistry {
 }
 
 func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server, error) {
+	pgCfg, err := f.pgConfig(log)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -79,9 +83,10 @@ func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server,
 		return nil, fmt.Errorf("listen for Postgres clients: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	pgCfg.Executor, pgCfg.Logger, pgCfg.ServerVersion = executor{eng}, log, pgwire.DefaultServerVersion
 	s := &server{
 		engine: eng,
-		pg:     pgwire.NewServer(pgwire.Config{Executor: executor{eng}, Logger: log, ServerVersion: pgwire.DefaultServerVersion}),
+		pg:     pgwire.NewServer(pgCfg),
 		pgAddr: ln.Addr().String(),
 		done:   make(chan error, 1),
 		cancel: cancel,

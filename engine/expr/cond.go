@@ -61,7 +61,10 @@ func assemble(n int, sel [][]int32, parts []functions.Value, typ types.Type) (fu
 		}
 		base += int32(len(rows))
 	}
-	if len(arrs) == 1 {
+	switch len(arrs) {
+	case 0: // a batch of no rows
+		return functions.ArrayValue(functions.BuildArray(typ, nil)), nil
+	case 1:
 		return functions.ArrayValue(arrs[0]), nil
 	}
 	all, err := array.Concatenate(arrs, memory.DefaultAllocator)

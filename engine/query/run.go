@@ -52,6 +52,8 @@ func (r *Runner) Run(n plan.Node) ([]arrow.RecordBatch, error) {
 	switch n := n.(type) {
 	case *plan.Scan:
 		return r.scan(n)
+	case *plan.SetFunc:
+		return r.setFunc(n)
 	case *plan.Values:
 		return r.values(n)
 	case *plan.Filter:

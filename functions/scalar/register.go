@@ -17,4 +17,15 @@ func Register(r *functions.Registry) {
 	registerDatePart(r)
 	registerDateTime(r)
 	registerDateFormat(r)
+	RegisterCatalog(r)
+}
+
+// RegisterCatalog adds the Postgres system functions that client
+// catalog queries call and that need no catalog (array literals,
+// privileges, sizes, quoting); Register includes them. The engine uses
+// it alone to tell these support functions from the user-facing ones.
+func RegisterCatalog(r *functions.Registry) {
+	registerArrays(r)
+	registerArrayOut(r)
+	registerPgCatalog(r)
 }

@@ -29,8 +29,19 @@
 // NaN and [-]Infinity; timestamps "2024-01-02 03:04:05.5" (timestamptz
 // with "+00"), "infinity" for the int64 extremes and " BC" for years
 // before 1; bytea as \x hex; arrays as {a,b,NULL} with Postgres's quoting
-// rules. Binary output is the Postgres send format for every scalar type
-// (timestamps and dates count from 2000-01-01); arrays are text only.
+// rules. Binary output is the Postgres send format for every type
+// (timestamps and dates count from 2000-01-01; arrays as array_send's
+// one-dimensional arrays with lower bound 1).
+//
+// # Decoding
+//
+// DecodeParam reads Bind parameter values: DecodeText the input (text)
+// formats, DecodeBinary the receive (binary) formats, and
+// DecodeNumericBinary numeric's, which Tocsin reads as float8 (ParamType
+// maps a declared numeric to float8 and json to jsonb). Decoders accept
+// any bytes without panicking; a malformed value is a *DecodeError with
+// Postgres's SQLSTATE (22P02 for bad text, 08P01 for binary values of
+// the wrong length, 22003 and 22008 for values out of range).
 //
 // # Ownership and concurrency
 //

@@ -23,11 +23,11 @@ const (
 )
 
 // SupportsBinary reports whether values of type t (after ResultType) can
-// be sent in binary format: every scalar type can, arrays cannot yet.
+// be sent in binary format: every type with a Postgres counterpart can
+// (scalars and one-dimensional arrays of them).
 func SupportsBinary(t types.Type) bool {
-	t = ResultType(t)
-	_, ok := Info(t)
-	return ok && t.Kind != types.Array
+	_, ok := Info(ResultType(t))
+	return ok
 }
 
 // span locates one encoded value in a column's base bytes; start < 0
@@ -305,7 +305,7 @@ func (e *Encoder) encodeColumn(arr arrow.Array, t types.Type, f Format, sp []spa
 	case types.Bytea:
 		return e.encodeBytea(arr, t, bin, nl, sp)
 	case types.Array:
-		return nil, e.encodeArrays(arr, t, nl, sp)
+		return nil, e.encodeArrays(arr, t, bin, nl, sp)
 	default:
 		return nil, fmt.Errorf("type %s has no Postgres encoding", t)
 	}
@@ -528,11 +528,12 @@ func valueBuffer(arr arrow.Array) []byte {
 	return []byte{}
 }
 
-// encodeArrays encodes list columns as Postgres array literals. The
-// element values are first encoded column-at-a-time by a child encoder,
-// then each row's literal is assembled from them with array_out's
-// quoting.
-func (e *Encoder) encodeArrays(arr arrow.Array, t types.Type, nl nulls, sp []span) error {
+// encodeArrays encodes list columns as Postgres array literals, or in
+// array_send's binary form. The element values are first encoded
+// column-at-a-time by a child encoder, then each row's value is
+// assembled from them: with array_out's quoting for text, with a header
+// and length-prefixed elements for binary.
+func (e *Encoder) encodeArrays(arr arrow.Array, t types.Type, bin bool, nl nulls, sp []span) error {
 	a, ok := arr.(array.ListLike)
 	if !ok {
 		return mismatch(arr, t)
@@ -551,12 +552,25 @@ func (e *Encoder) encodeArrays(arr arrow.Array, t types.Type, nl nulls, sp []spa
 	child := a.ListValues()
 	ce.spans = resize(ce.spans, child.Len())
 	elemSpans := ce.spans
-	base, err := ce.encodeColumn(child, types.Type{Kind: t.Elem}, Text, elemSpans)
+	elemFormat := Text
+	if bin {
+		elemFormat = Binary
+	}
+	elemType := ResultType(types.Type{Kind: t.Elem})
+	base, err := ce.encodeColumn(child, elemType, elemFormat, elemSpans)
 	if err != nil {
 		return fmt.Errorf("array elements: %w", err)
 	}
 	if base == nil {
 		base = ce.arena
+	}
+	if bin {
+		info, ok := Info(elemType)
+		if !ok {
+			return fmt.Errorf("array elements of type %s have no Postgres counterpart", elemType)
+		}
+		e.appendBinArrays(a, info.OID, base, elemSpans, nl, sp)
+		return nil
 	}
 	for i := range sp {
 		if nl.null(i) {
@@ -581,4 +595,48 @@ func (e *Encoder) encodeArrays(arr arrow.Array, t types.Type, nl nulls, sp []spa
 		e.mark(sp, i, start)
 	}
 	return nil
+}
+
+// appendBinArrays appends each row's array in array_send's format:
+// ndim, has-null flag, element OID, then (for a non-empty array) the
+// length and lower bound (1) of its one dimension and each element as a
+// length-prefixed value, -1 for NULL.
+func (e *Encoder) appendBinArrays(a array.ListLike, elemOID uint32, base []byte, elemSpans []span, nl nulls, sp []span) {
+	for i := range sp {
+		if nl.null(i) {
+			sp[i] = nullSpan
+			continue
+		}
+		start := len(e.arena)
+		from, to := a.ValueOffsets(i)
+		hasNull := int32(0)
+		for j := from; j < to; j++ {
+			if elemSpans[j].start < 0 {
+				hasNull = 1
+				break
+			}
+		}
+		if from == to {
+			e.arena = appendBinInt32(e.arena, 0)
+			e.arena = appendBinInt32(e.arena, 0)
+			e.arena = appendBinUint32(e.arena, elemOID)
+			e.mark(sp, i, start)
+			continue
+		}
+		e.arena = appendBinInt32(e.arena, 1)
+		e.arena = appendBinInt32(e.arena, hasNull)
+		e.arena = appendBinUint32(e.arena, elemOID)
+		e.arena = appendBinInt32(e.arena, int32(to-from))
+		e.arena = appendBinInt32(e.arena, 1)
+		for j := from; j < to; j++ {
+			s := elemSpans[j]
+			if s.start < 0 {
+				e.arena = appendBinInt32(e.arena, -1)
+				continue
+			}
+			e.arena = appendBinInt32(e.arena, s.end-s.start)
+			e.arena = append(e.arena, base[s.start:s.end]...)
+		}
+		e.mark(sp, i, start)
+	}
 }

@@ -178,7 +178,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"text from int", ints, []types.Type{types.TextType}, nil, "does not hold text"},
 		{"too few types", ints, nil, nil, "1 columns but 0 types"},
 		{"format count", arrays, []types.Type{types.ArrayOf(types.Int32)}, []Format{Text, Text}, "1 columns but 2 formats"},
-		{"binary array", arrays, []types.Type{types.ArrayOf(types.Int32)}, []Format{Binary}, "binary format is not supported"},
+		{"binary nested array", arrays, []types.Type{{Kind: types.Array, Elem: types.Array}}, []Format{Binary}, "binary format is not supported"},
 		{"bad format", ints, []types.Type{types.Int32Type}, []Format{7}, "unknown format code 7"},
 		{"nested", arrays, []types.Type{{Kind: types.Array, Elem: types.Array}}, nil, "nested arrays"},
 		{"elem mismatch", arrays, []types.Type{types.ArrayOf(types.Text)}, nil, "array elements"},
@@ -249,8 +249,11 @@ func TestSupportsBinary(t *testing.T) {
 			t.Errorf("%s has a binary form", typ)
 		}
 	}
-	if SupportsBinary(types.ArrayOf(types.Int32)) {
-		t.Error("arrays are text only for now")
+	if !SupportsBinary(types.ArrayOf(types.Int32)) || !SupportsBinary(types.ArrayOf(types.Unknown)) {
+		t.Error("one-dimensional arrays have a binary form")
+	}
+	if SupportsBinary(types.Type{Kind: types.Array, Elem: types.Array}) {
+		t.Error("nested arrays have no binary form")
 	}
 }
 

@@ -37,6 +37,9 @@ type Binder struct {
 	// noWindow, when set, names the clause being bound in which window
 	// functions are not allowed (WHERE, GROUP BY, ...).
 	noWindow string
+	// params holds the statement's $n parameters (params.go); nil when
+	// the statement may have none.
+	params *paramSet
 }
 
 // New returns a binder.

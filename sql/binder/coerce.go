@@ -15,6 +15,9 @@ func (b *Binder) coerce(x plan.Expr, t types.Type, pos int) (plan.Expr, error) {
 	if from == t {
 		return x, nil
 	}
+	if p, ok := x.(*plan.Param); ok && from.Kind == types.Unknown {
+		return b.inferParam(p, t, pos)
+	}
 	if from.Kind != types.Unknown && !types.ImplicitCast(from, t) {
 		return nil, sqlerr.At(sqlerr.DatatypeMismatch, pos, "expression of type %s cannot be used as %s", from, t)
 	}
@@ -26,6 +29,9 @@ func (b *Binder) cast(x plan.Expr, t types.Type, pos int) (plan.Expr, error) {
 	from := x.Type()
 	if from == t {
 		return x, nil
+	}
+	if p, ok := x.(*plan.Param); ok && from.Kind == types.Unknown {
+		return b.inferParam(p, t, pos)
 	}
 	if c, ok := x.(*plan.Const); ok {
 		var d types.Datum

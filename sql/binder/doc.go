@@ -27,6 +27,14 @@
 // constructs Tocsin does not support (never a silently different
 // meaning).
 //
+// Parameters ($1 .. $n, params.go): by default a parameter is an error
+// (42P02). SetParamTypes binds a statement for preparing it: each $n is
+// a plan.Param whose type, unless declared, is inferred from its first
+// use as Postgres does (the other operand of an operator, the function's
+// parameter, the CAST target, the INSERT/UPDATE target column, bigint for
+// LIMIT), and ParamTypes reports the result. SetParamValues binds each $n
+// as a constant of its value, for executing the prepared statement.
+//
 // A Binder is cheap and single-use per statement; it holds no state
 // between statements.
 package binder

@@ -24,6 +24,9 @@ var opNames = map[ast.BinaryOp]string{
 // bindExpr binds e over sc. agg is non-nil where aggregate calls are
 // allowed (select list, HAVING, ORDER BY).
 func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error) {
+	if x, ok, err := b.bindPgCompat(e, sc, agg); ok {
+		return x, err
+	}
 	switch e := e.(type) {
 	case *ast.ColumnRef:
 		return b.bindColumn(e, sc)
@@ -127,7 +130,7 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		}
 		return b.bindExpr(x, sc, agg)
 	case *ast.Param:
-		return nil, sqlerr.At(sqlerr.UndefinedParameter, e.Off, "there is no parameter $%d", e.Index)
+		return b.bindParam(e)
 	case *ast.Collate:
 		return b.bindExpr(e.X, sc, agg)
 	case *ast.SubqueryExpr:
@@ -232,8 +235,8 @@ func (b *Binder) bindUnary(e *ast.Unary, sc *scope, agg *aggCtx) (plan.Expr, err
 		}
 		return &plan.Not{X: x}, nil
 	case ast.UNeg:
-		if c, ok := x.(*plan.Const); ok && c.Val.Type.Kind == types.Unknown {
-			if x, err = b.coerce(c, types.Float64Type, e.Off); err != nil {
+		if isUntyped(x) {
+			if x, err = b.coerce(x, types.Float64Type, e.Off); err != nil {
 				return nil, err
 			}
 		}
@@ -315,7 +318,11 @@ func (b *Binder) callFn(name string, args []plan.Expr, argPos []int, pos int, di
 	if len(args) == 2 && ts[0].Kind == types.Unknown && ts[1].Kind == types.Unknown {
 		ts[0], ts[1] = types.TextType, types.TextType
 	}
-	fn, params, err := b.reg.ResolveScalar(name, ts, pos)
+	fn, params := b.sameTypeOperator(name, ts, pos)
+	var err error
+	if fn == nil {
+		fn, params, err = b.reg.ResolveScalar(name, ts, pos)
+	}
 	if err != nil {
 		if len(args) == 2 && !isFuncName(name) {
 			return nil, sqlerr.At(sqlerr.UndefinedFunction, pos, "operator does not exist: %s %s %s", ts[0], display, ts[1]).
@@ -358,6 +365,26 @@ func (b *Binder) callFn(name string, args []plan.Expr, argPos []int, pos int, di
 		return b.fold(call, pos)
 	}
 	return call, nil
+}
+
+// sameTypeOperator applies Postgres's first rule for a binary operator
+// with one untyped operand (a literal or a parameter): it takes the other
+// operand's type if the operator exists for two operands of that type
+// (so $1 + 1 is integer + integer, and '1' + 1 too). It returns nil if
+// the rule does not apply.
+func (b *Binder) sameTypeOperator(name string, ts []types.Type, pos int) (*functions.Scalar, []types.Type) {
+	if len(ts) != 2 || isFuncName(name) || (ts[0].Kind == types.Unknown) == (ts[1].Kind == types.Unknown) {
+		return nil, nil
+	}
+	t := ts[0]
+	if t.Kind == types.Unknown {
+		t = ts[1]
+	}
+	fn, params, err := b.reg.ResolveScalar(name, []types.Type{t, t}, pos)
+	if err != nil || params[0] != t || params[1] != t {
+		return nil, nil
+	}
+	return fn, params
 }
 
 func isFuncName(s string) bool {

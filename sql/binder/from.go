@@ -1,6 +1,7 @@
 package binder
 
 import (
+	"github.com/tocsin-db/tocsin/functions/scalar"
 	"github.com/tocsin-db/tocsin/sql/ast"
 	"github.com/tocsin-db/tocsin/sql/plan"
 	"github.com/tocsin-db/tocsin/sql/sqlerr"
@@ -40,6 +41,9 @@ func (b *Binder) bindFrom(t ast.TableExpr) (plan.Node, *scope, error) {
 			return b.bindWindowTVF(t)
 		case "session":
 			return b.bindSessionTVF(t)
+		}
+		if fns := scalar.SetFuncs(t.Name); fns != nil {
+			return b.bindSetFunc(t, fns)
 		}
 		return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "table function %s in FROM is not supported", t.Name)
 	case *ast.Subquery:

@@ -331,6 +331,10 @@ func (b *Binder) constInt(e ast.Expr, clause string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if b.preparing() && hasParam(x) {
+		// LIMIT $1: the value is known only when the statement runs.
+		return b.paramLimit(x, e.Position(), clause)
+	}
 	c, ok := x.(*plan.Const)
 	if ok && c.Val.Type.Kind == types.Unknown {
 		d, err := b.coerce(c, types.Int64Type, e.Position())

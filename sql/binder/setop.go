@@ -150,9 +150,9 @@ func (b *Binder) coerceOutputs(n plan.Node, ts []types.Type, pos int) (plan.Node
 }
 
 func (b *Binder) coerceOutput(x plan.Expr, t types.Type, pos int) (plan.Expr, error) {
-	if _, ok := x.(*plan.Const); !ok && x.Type().Kind == types.Unknown {
-		// An untyped expression that is not a literal (a NULL passed
-		// through a subquery): its values are text.
+	if !isUntyped(x) && x.Type().Kind == types.Unknown {
+		// An untyped expression that is not a literal or a parameter
+		// (a NULL passed through a subquery): its values are text.
 		return &plan.Cast{X: x, To: t, Kernel: scalar.CastValue}, nil
 	}
 	return b.coerce(x, t, pos)

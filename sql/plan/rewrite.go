@@ -24,6 +24,8 @@ func NodeExprs(n Node) []Expr {
 		if n.On != nil {
 			return []Expr{n.On}
 		}
+	case *SetFunc:
+		return n.Args
 	}
 	return nil
 }
@@ -102,6 +104,10 @@ func MapExprs(n Node, f func(Expr) Expr) Node {
 		return c
 	case *CTEDef:
 		return &CTEDef{ID: n.ID, Name: n.Name, Plan: MapExprs(n.Plan, f)}
+	case *SetFunc:
+		c := *n
+		c.Args = mapList(n.Args)
+		return &c
 	}
 	panic(fmt.Sprintf("BUG: MapExprs: unknown plan node %T", n))
 }

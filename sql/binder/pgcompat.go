@@ -1,0 +1,220 @@
+package binder
+
+import (
+	"strings"
+
+	"github.com/tocsin-db/tocsin/functions/scalar"
+	"github.com/tocsin-db/tocsin/sql/ast"
+	"github.com/tocsin-db/tocsin/sql/plan"
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// This file binds the Postgres constructs that client catalog queries
+// (psql's \d family, drivers' metadata calls) use over array-valued and
+// reg* columns. Tocsin carries arrays there as text in Postgres's array
+// literal form (see functions/scalar/pgarray.go), so:
+//
+//   - ARRAY(subquery) is a scalar subquery that renders the rows as an
+//     array literal; ARRAY(...) || x and x || ARRAY(...) concatenate
+//     arrays (array_cat);
+//   - x op ANY/ALL (array) is x op ANY/ALL (SELECT elem FROM unnest(array)),
+//     with the elements cast to x's type;
+//   - x[i] is array_element(x, i), an untyped value;
+//   - a cast to an array type keeps the text;
+//   - x::regclass (regtype, regnamespace, regproc, regrole) of an oid is
+//     the object's name (regclassout(x), ...) and of a string the oid
+//     the name denotes (to_regclass(x), ...); both functions are
+//     registered by the engine, which owns the catalog.
+//
+// Set-returning functions in FROM (generate_series, unnest,
+// pg_options_to_table) bind to plan.SetFunc.
+
+// bindPgCompat binds e if it is one of the constructs above; ok is
+// false for every other expression.
+func (b *Binder) bindPgCompat(e ast.Expr, sc *scope, agg *aggCtx) (x plan.Expr, ok bool, err error) {
+	switch e := e.(type) {
+	case *ast.ArraySubquery:
+		x, err = b.bindArraySubquery(e, sc)
+		return x, true, err
+	case *ast.Subscript:
+		call := &ast.FuncCall{Pos: e.Pos, Name: "array_element", Args: []ast.Expr{e.X, e.Index}}
+		x, err = b.bindCall(call, sc, agg)
+		return x, true, err
+	case *ast.Quantified:
+		if e.Query != nil {
+			return nil, false, nil
+		}
+		x, err = b.bindArrayQuantified(e, sc, agg)
+		return x, true, err
+	case *ast.Binary:
+		if e.Op != ast.OpConcat || !(isArrayExpr(e.L) || isArrayExpr(e.R)) {
+			return nil, false, nil
+		}
+		call := &ast.FuncCall{Pos: e.Pos, Name: "array_cat", Args: []ast.Expr{e.L, e.R}}
+		x, err = b.bindCall(call, sc, agg)
+		return x, true, err
+	case *ast.Cast:
+		name := strings.TrimPrefix(strings.ToLower(e.Type.Name), "pg_catalog.")
+		if fn, isReg := regTypes[name]; isReg && !e.Type.Array {
+			x, err = b.bindRegCast(e, fn, sc, agg)
+			return x, true, err
+		}
+		if !e.Type.Array {
+			return nil, false, nil
+		}
+		if _, err := lookupType(e.Type); err != nil {
+			return nil, true, err
+		}
+		inner, err := b.bindExpr(e.X, sc, agg)
+		if err != nil {
+			return nil, true, err
+		}
+		if t := inner.Type(); t.Kind != types.Unknown && !t.IsString() {
+			return nil, false, nil
+		}
+		x, err = b.cast(inner, types.TextType, e.Off)
+		return x, true, err
+	}
+	return nil, false, nil
+}
+
+// regTypes maps each reg* type to the functions that convert an oid to a
+// name and a name to an oid.
+var regTypes = map[string][2]string{
+	"regclass":     {"regclassout", "to_regclass"},
+	"regtype":      {"regtypeout", "to_regtype"},
+	"regnamespace": {"regnamespaceout", "to_regnamespace"},
+	"regproc":      {"regprocout", "to_regproc"},
+	"regprocedure": {"regprocout", "to_regproc"},
+	"regrole":      {"regroleout", "to_regrole"},
+}
+
+func isArrayExpr(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.ArraySubquery, *ast.ArrayLit:
+		return true
+	case *ast.Cast:
+		return e.Type.Array
+	}
+	return false
+}
+
+// bindRegCast binds x::regclass and its siblings.
+func (b *Binder) bindRegCast(e *ast.Cast, fns [2]string, sc *scope, agg *aggCtx) (plan.Expr, error) {
+	inner, err := b.bindExpr(e.X, sc, agg)
+	if err != nil {
+		return nil, err
+	}
+	t := inner.Type()
+	fn := fns[0]
+	if t.Kind == types.Unknown || t.IsString() {
+		fn = fns[1]
+		if c, ok := inner.(*plan.Const); ok && !c.Val.Null {
+			if _, err := scalar.ParseText(c.Val.S, types.OidType); err == nil {
+				// '16384'::regclass is the oid itself.
+				return b.cast(inner, types.OidType, e.X.Position())
+			}
+		}
+	}
+	return b.callFn(fn, []plan.Expr{inner}, []int{e.X.Position()}, e.Off, fn)
+}
+
+// bindArraySubquery binds ARRAY(q) as
+// (SELECT '{' || coalesce(string_agg(array_elem_out(col::text), ','), ”) || '}' FROM (q) _array).
+func (b *Binder) bindArraySubquery(e *ast.ArraySubquery, sc *scope) (plan.Expr, error) {
+	n, _, err := b.bindSubqueryPlan(e.Query, sc)
+	if err != nil {
+		return nil, err
+	}
+	s := n.Schema()
+	if len(s) != 1 {
+		return nil, sqlerr.At(sqlerr.SyntaxError, e.Off, "subquery must return only one column")
+	}
+	p := e.Pos
+	col := &ast.Cast{Pos: p, X: &ast.ColumnRef{Pos: p, Parts: []string{"_array", s[0].Name}}, Type: ast.TypeName{Pos: p, Name: "text"}}
+	str := func(v string) ast.Expr { return &ast.Literal{Pos: p, Kind: ast.LitString, Value: v} }
+	agg := &ast.FuncCall{Pos: p, Name: "string_agg", Args: []ast.Expr{
+		&ast.FuncCall{Pos: p, Name: "array_elem_out", Args: []ast.Expr{col}}, str(",")}}
+	body := &ast.FuncCall{Pos: p, Name: "coalesce", Args: []ast.Expr{agg, str("")}}
+	lit := &ast.Binary{Pos: p, Op: ast.OpConcat, L: &ast.Binary{Pos: p, Op: ast.OpConcat, L: str("{"), R: body}, R: str("}")}
+	q := &ast.Select{Pos: p, Items: []ast.SelectItem{{Pos: p, Expr: lit}},
+		From: &ast.Subquery{Pos: p, Query: e.Query, Alias: "_array"}}
+	return b.bindScalarSubquery(&ast.SubqueryExpr{Pos: p, Query: q}, sc)
+}
+
+// bindArrayQuantified binds x op ANY|ALL (array).
+func (b *Binder) bindArrayQuantified(e *ast.Quantified, sc *scope, agg *aggCtx) (plan.Expr, error) {
+	x, err := b.bindExpr(e.X, sc, agg)
+	if err != nil {
+		return nil, err
+	}
+	t := x.Type()
+	if t.Kind == types.Unknown {
+		t = types.TextType
+	}
+	p := e.Pos
+	elem := &ast.Cast{Pos: p, X: &ast.ColumnRef{Pos: p, Parts: []string{"_elems", "unnest"}}, Type: ast.TypeName{Pos: p, Name: t.String()}}
+	q := &ast.Select{Pos: p, Items: []ast.SelectItem{{Pos: p, Expr: elem}},
+		From: &ast.TableFunc{Pos: p, Name: "unnest", Args: []ast.Expr{e.Array}, Alias: "_elems", ColumnAliases: []string{"unnest"}}}
+	return b.bindQuantified(e.Off, e.X, e.Op, e.Quant, q, false, sc, agg)
+}
+
+// bindSetFunc binds a set-returning function in FROM. Its arguments see
+// the enclosing queries' columns (a correlated subquery's outer
+// references) but not the sibling FROM items.
+func (b *Binder) bindSetFunc(t *ast.TableFunc, overloads []scalar.SetFunc) (plan.Node, *scope, error) {
+	sc := &scope{eventTime: -1, outer: b.outer}
+	args := make([]plan.Expr, len(t.Args))
+	ts := make([]types.Type, len(t.Args))
+	for i, a := range t.Args {
+		x, err := b.bindExpr(a, sc, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		args[i], ts[i] = x, x.Type()
+	}
+	var fn *scalar.SetFunc
+	for i := range overloads {
+		o := &overloads[i]
+		if len(o.Args) != len(args) {
+			continue
+		}
+		fits := true
+		for j, a := range ts {
+			fits = fits && (a == o.Args[j] || a.Kind == types.Unknown || types.ImplicitCast(a, o.Args[j]) ||
+				(a.IsString() && o.Args[j].IsString()))
+		}
+		if fits {
+			fn = o
+			break
+		}
+	}
+	if fn == nil {
+		names := make([]string, len(ts))
+		for i, a := range ts {
+			names[i] = a.String()
+		}
+		return nil, nil, sqlerr.At(sqlerr.UndefinedFunction, t.Off, "function %s(%s) does not exist", t.Name, strings.Join(names, ", "))
+	}
+	for i := range args {
+		var err error
+		if args[i], err = b.coerce(args[i], fn.Args[i], t.Args[i].Position()); err != nil {
+			return nil, nil, err
+		}
+	}
+	cols := append(types.Schema(nil), fn.Cols...)
+	alias := t.Alias
+	if alias == "" {
+		alias = t.Name
+	}
+	if len(cols) == 1 && t.Alias != "" {
+		cols[0].Name = t.Alias
+	}
+	for i, a := range t.ColumnAliases {
+		if i < len(cols) {
+			cols[i].Name = a
+		}
+	}
+	return &plan.SetFunc{Name: t.Name, Args: args, Cols: cols, Gen: fn.Gen}, scopeOf(alias, cols), nil
+}
