@@ -11,53 +11,10 @@ import (
 	"github.com/tocsin-db/tocsin/cmd/tocsin/internal/nab"
 )
 
-// gaussianReference is NAB's windowedGaussian as a plain loop: x scores
-// 1 - Q(|x - μ|/σ) against the mean and population stddev of a window
-// that grows to 6400 values and then slides 100 values at a time, all
-// computed before x joins it.
-func gaussianReference(values []float64) []float64 {
-	const windowSize, stepSize = 6400, 100
-	out := make([]float64, len(values))
-	var window, step []float64
-	mean, std := 0.0, 1.0
-	update := func() {
-		var sum float64
-		for _, v := range window {
-			sum += v
-		}
-		mean = sum / float64(len(window))
-		var ss float64
-		for _, v := range window {
-			ss += (v - mean) * (v - mean)
-		}
-		std = math.Sqrt(ss / float64(len(window)))
-		if std == 0 {
-			std = 0.000001
-		}
-	}
-	for i, x := range values {
-		if len(window) > 0 {
-			out[i] = 1 - 0.5*math.Erfc(math.Abs(x-mean)/std/math.Sqrt2)
-		}
-		if len(window) < windowSize {
-			window = append(window, x)
-			update()
-			continue
-		}
-		step = append(step, x)
-		if len(step) == stepSize {
-			window = append(window[stepSize:], step...)
-			step = step[:0]
-			update()
-		}
-	}
-	return out
-}
-
 // TestWindowedGaussianSQL runs the harness's windowedGaussian recipe
 // through the real path on two synthetic series long enough for NAB's
 // step buffer to matter (it refreshes the window every 100 values once
-// 6400 are held) and compares every score with the reference loop.
+// 6400 are held) and compares every score with the reference loop (nab.WindowedGaussian).
 func TestWindowedGaussianSQL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("feeds 13,600 rows through a broker")
@@ -99,7 +56,7 @@ func TestWindowedGaussianSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range corpus.Files {
-		want := gaussianReference(f.Values)
+		want := nab.WindowedGaussian(f.Values)
 		bad := 0
 		for i, w := range want {
 			if g := got[f.Name][i]; math.Abs(g-w) > 1e-9 {

@@ -34,11 +34,7 @@ var _ connectors.Channel = (*DingTalk)(nil)
 // NewDingTalk is the ChannelFactory of the "dingtalk" connector.
 func NewDingTalk(spec connectors.ChannelSpec) (connectors.Channel, error) {
 	o := newOptions("dingtalk", spec)
-	target, err := o.httpURL(optURL, "")
-	if err != nil {
-		return nil, err
-	}
-	sender, err := newHTTPSender(o)
+	target, sender, err := httpEndpoint(o, "")
 	if err != nil {
 		return nil, err
 	}

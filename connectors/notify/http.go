@@ -174,3 +174,17 @@ func redact(target string) string {
 	}
 	return u.Scheme + "://" + u.Host
 }
+
+// httpEndpoint reads an HTTP channel's url (defaultURL when empty; ""
+// makes it required) and timeout and builds its sender.
+func httpEndpoint(o options, defaultURL string) (string, *httpSender, error) {
+	target, err := o.httpURL(optURL, defaultURL)
+	if err != nil {
+		return "", nil, err
+	}
+	sender, err := newHTTPSender(o)
+	if err != nil {
+		return "", nil, err
+	}
+	return target, sender, nil
+}

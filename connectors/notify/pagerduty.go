@@ -34,11 +34,7 @@ func NewPagerDuty(spec connectors.ChannelSpec) (connectors.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, err := o.httpURL(optURL, defaultPagerDutyURL)
-	if err != nil {
-		return nil, err
-	}
-	sender, err := newHTTPSender(o)
+	target, sender, err := httpEndpoint(o, defaultPagerDutyURL)
 	if err != nil {
 		return nil, err
 	}

@@ -20,11 +20,7 @@ var _ connectors.Channel = (*Slack)(nil)
 // NewSlack is the ChannelFactory of the "slack" connector.
 func NewSlack(spec connectors.ChannelSpec) (connectors.Channel, error) {
 	o := newOptions("slack", spec)
-	target, err := o.httpURL(optURL, "")
-	if err != nil {
-		return nil, err
-	}
-	sender, err := newHTTPSender(o)
+	target, sender, err := httpEndpoint(o, "")
 	if err != nil {
 		return nil, err
 	}

@@ -36,11 +36,7 @@ var _ connectors.Channel = (*Webhook)(nil)
 // NewWebhook is the ChannelFactory of the "webhook" connector.
 func NewWebhook(spec connectors.ChannelSpec) (connectors.Channel, error) {
 	o := newOptions("webhook", spec)
-	target, err := o.httpURL(optURL, "")
-	if err != nil {
-		return nil, err
-	}
-	sender, err := newHTTPSender(o)
+	target, sender, err := httpEndpoint(o, "")
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,7 @@ var _ connectors.Channel = (*WeCom)(nil)
 // NewWeCom is the ChannelFactory of the "wecom" connector.
 func NewWeCom(spec connectors.ChannelSpec) (connectors.Channel, error) {
 	o := newOptions("wecom", spec)
-	target, err := o.httpURL(optURL, "")
-	if err != nil {
-		return nil, err
-	}
-	sender, err := newHTTPSender(o)
+	target, sender, err := httpEndpoint(o, "")
 	if err != nil {
 		return nil, err
 	}

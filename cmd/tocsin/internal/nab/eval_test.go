@@ -220,7 +220,7 @@ func TestNABEval(t *testing.T) {
 	}
 	wg := map[string][]float64{}
 	for _, f := range c.Files {
-		wg[f.Name] = roundLikeNAB(windowedGaussian(f.Values))
+		wg[f.Name] = roundLikeNAB(WindowedGaussian(f.Values))
 	}
 	row("windowedGaussian (NAB's, in Go)", "1 - Q(|z|), 12 digits as NAB", wg)
 	var best Result
