@@ -12,6 +12,7 @@ func Register(r *functions.Registry) {
 	registerLike(r)
 	registerRegex(r)
 	registerJSON(r)
+	registerJSONBuild(r)
 	registerMath(r)
 	registerDateTrunc(r)
 	registerDatePart(r)
