@@ -5,7 +5,7 @@ BIN         := bin/tocsin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PKGS        := ./...
 
-.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz rewrite clean crash-large soak bench-checkpoint pgdiff eval
+.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz fuzz-ci rewrite clean crash-large soak bench-checkpoint pgdiff eval compat
 
 ## build: compile bin/tocsin
 build:
@@ -59,6 +59,20 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+## fuzz-ci: the pgwire startup, message-loop and extended-protocol fuzz
+## targets, FUZZTIME_CI each (CI)
+FUZZTIME_CI ?= 15s
+fuzz-ci:
+	@for f in FuzzStartup FuzzMessages FuzzExtended; do \
+	  echo "fuzz ./pgwire $$f"; \
+	  $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME_CI) ./pgwire || exit 1; \
+	done
+
+## compat: real clients (psql 15, psycopg2, SQLAlchemy, pgJDBC, pgcli; installed
+## with apt-get if missing) against bin/tocsin playground, one line per check
+compat: build
+	./scripts/compat/run.sh
 
 ## crash-large: the crash-recovery test at scale (N records, K kills of tocsin serve)
 CRASH_N ?= 10000000

@@ -19,6 +19,15 @@
 //     source through a connectors.Source, derives watermarks, pushes
 //     batches through the operator chain and applies the result to the
 //     view's store, publishing a snapshot after every batch.
+//   - subscribe.go: SUBSCRIBE, a feed that subscribes to a view's job
+//     like a downstream view (flow.go) and buffers its changelog for
+//     the client (bounded; it never blocks the view); cursor.go:
+//     DECLARE / FETCH / CLOSE over a feed or a SELECT, session state.
+//   - listen.go: LISTEN / UNLISTEN / NOTIFY through an engine-wide
+//     registry of per-session bounded queues (the oldest is dropped
+//     when full); alertnotify.go: each sink publishes its alerts' state
+//     changes on channel tocsin_alerts, found by comparing the alert
+//     manager's alerts after every advance while anyone listens.
 //
 // # Concurrency
 //

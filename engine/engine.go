@@ -79,8 +79,10 @@ type Engine struct {
 	pg        *pgCatalogs
 	pgSupport map[string]bool
 	users     sessionUsers
-	loopStop  chan struct{}
-	loopEnd   chan struct{}
+	// hub routes LISTEN / NOTIFY notifications (listen.go).
+	hub      *listenHub
+	loopStop chan struct{}
+	loopEnd  chan struct{}
 }
 
 // Open starts an engine: it opens the data directory, re-creates every
@@ -142,6 +144,7 @@ func newEngine(opts Options) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{opts: opts, log: opts.Logger, cat: catalog.New(), ctx: ctx, cancel: cancel, jobs: map[uint32]*job{}, tables: map[uint32]*table{}}
 	e.alerting = newAlerting()
+	e.hub = newListenHub(opts.Logger, opts.Now)
 	e.setupPgCatalog()
 	e.addSystemRelations()
 	return e
@@ -215,6 +218,10 @@ type Session struct {
 	// params are the parameter values of the prepared statement being
 	// executed (prepare.go), nil otherwise.
 	params []types.Datum
+	// cursors are the declared cursors (cursor.go); listener is the
+	// session's LISTEN state (listen.go), nil until first used.
+	cursors  map[string]*cursor
+	listener *listener
 }
 
 // NewSession starts a session for a client with the given startup
@@ -251,6 +258,8 @@ func (s *Session) TxStatus() byte { return s.txn }
 func (s *Session) Close() error {
 	if !s.closed {
 		s.e.users.remove(s.user)
+		s.closeCursors(false)
+		s.stopListening()
 	}
 	s.closed = true
 	return nil

@@ -63,11 +63,17 @@ type round struct {
 }
 
 // forward sends m to every subscriber, dropping subscribers that have
-// gone away. It blocks while a subscriber's buffer is full.
+// gone away (at once, even when their buffer has room). It blocks while
+// a subscriber's buffer is full.
 func (j *job) forward(ctx context.Context, m message) error {
 	kept := j.subs[:0]
 	var err error
 	for _, s := range j.subs {
+		select {
+		case <-s.done:
+			continue
+		default:
+		}
 		select {
 		case s.ch <- m:
 			kept = append(kept, s)

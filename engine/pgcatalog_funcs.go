@@ -248,6 +248,13 @@ func (e *Engine) registerPgFuncs(r *functions.Registry) {
 	catalogFn(r, "current_database", nil, name, stable, func([]types.Datum) types.Datum { return types.StringDatum(name, databaseName) })
 	catalogFn(r, "current_catalog", nil, name, stable, func([]types.Datum) types.Datum { return types.StringDatum(name, databaseName) })
 	catalogFn(r, "current_schema", nil, name, stable, func([]types.Datum) types.Datum { return types.StringDatum(name, "public") })
+	// version() starts as PostgreSQL's ("PostgreSQL 15.18 ..."): drivers
+	// (SQLAlchemy, pgJDBC) parse the server version out of it.
+	catalogFn(r, "version", nil, text, stable, func([]types.Datum) types.Datum {
+		return types.StringDatum(text, "PostgreSQL "+e.opts.ServerVersion+" on x86_64-pc-linux-gnu, compiled by Go, 64-bit")
+	})
+	// Tocsin has no sequences: no column owns one.
+	catalogFn(r, "pg_get_serial_sequence", []types.Type{text, text}, text, stable, func([]types.Datum) types.Datum { return null(text) })
 }
 
 // regclass resolves a relation name as text ("pg_catalog.pg_class",

@@ -193,6 +193,12 @@ func (p *Prepared) describe(ctx context.Context, st ast.Statement, declared []ty
 		p.cols = cw.cols
 	case *ast.CreateSilence:
 		p.cols = []Column{col("id", types.Int64Type), col("ends_at", types.TimestampTZType)}
+	case *ast.Subscribe, *ast.Fetch:
+		cols, err := s.liveColumns(st)
+		if err != nil {
+			return err
+		}
+		p.cols = cols
 	}
 	return nil
 }

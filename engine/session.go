@@ -29,6 +29,9 @@ func (s *Session) Query(ctx context.Context, text string, w ResultWriter) error 
 		return w.Empty()
 	}
 	for _, st := range stmts {
+		if err := s.reportDropped(w); err != nil {
+			return err
+		}
 		if err := s.runOne(ctx, text, st, w); err != nil {
 			return err
 		}
@@ -130,6 +133,20 @@ func (s *Session) exec(ctx context.Context, st ast.Statement, w ResultWriter) er
 			delete(s.vars, strings.ToLower(st.Name))
 		}
 		return w.Complete("RESET")
+	case *ast.Subscribe:
+		return s.subscribe(ctx, st, w)
+	case *ast.DeclareCursor:
+		return s.declare(st, w)
+	case *ast.Fetch:
+		return s.fetch(ctx, st, w)
+	case *ast.CloseCursor:
+		return s.closeCursor(st, w)
+	case *ast.Listen:
+		return s.listen(st, w)
+	case *ast.Unlisten:
+		return s.unlisten(st, w)
+	case *ast.Notify:
+		return s.notify(st, w)
 	}
 	return sqlerr.At(sqlerr.FeatureNotSupported, st.Position(), "this statement is not supported yet")
 }
@@ -166,6 +183,7 @@ func (s *Session) transaction(st *ast.Transaction, w ResultWriter) error {
 			tag = "ROLLBACK"
 		}
 		s.txn = 'I'
+		s.closeCursors(true)
 		return w.Complete(tag)
 	}
 	if s.txn == 'I' {
@@ -174,13 +192,15 @@ func (s *Session) transaction(st *ast.Transaction, w ResultWriter) error {
 		}
 	}
 	s.txn = 'I'
+	s.closeCursors(true)
 	return w.Complete("ROLLBACK")
 }
 
 // newBinder returns a binder over the engine's catalog, binding the
 // parameters of the prepared statement being executed, if any.
 func (s *Session) newBinder() *binder.Binder {
-	b := newBinderFor(s.e)
+	b := binder.New(s.e.resolver(), s.sessionRegistry())
+	b.Now = s.e.opts.Now().UnixMicro()
 	if s.params != nil {
 		b.SetParamValues(s.params)
 	}
@@ -202,19 +222,42 @@ func (s *Session) selectQuery(ctx context.Context, q ast.Query, w ResultWriter) 
 
 // writeRows sends a plan's visible columns and its rows.
 func writeRows(ctx context.Context, w ResultWriter, p plan.Node, recs []arrow.RecordBatch) error {
+	if err := w.Columns(resultColumns(p)); err != nil {
+		return err
+	}
+	var n int64
+	for _, rec := range visibleRecords(p, recs) {
+		if ctx.Err() != nil {
+			return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+		}
+		if err := w.Rows(rec); err != nil {
+			return err
+		}
+		n += rec.NumRows()
+	}
+	return w.Complete(fmt.Sprintf("SELECT %d", n))
+}
+
+// resultColumns returns a plan's visible columns.
+func resultColumns(p plan.Node) []Column {
 	schema := p.Schema()
 	visible := schema.Visible()
 	cols := make([]Column, len(visible))
 	for i, c := range visible {
 		cols[i] = Column{Name: schema[c].Name, Type: schema[c].Type}
 	}
-	if err := w.Columns(cols); err != nil {
-		return err
-	}
-	var n int64
+	return cols
+}
+
+// visibleRecords returns a plan's non-empty result batches cut down to
+// its visible columns.
+func visibleRecords(p plan.Node, recs []arrow.RecordBatch) []arrow.RecordBatch {
+	schema := p.Schema()
+	visible := schema.Visible()
+	out := make([]arrow.RecordBatch, 0, len(recs))
 	for _, rec := range recs {
-		if ctx.Err() != nil {
-			return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+		if rec.NumRows() == 0 {
+			continue
 		}
 		if len(visible) != len(schema) {
 			arrs := make([]arrow.Array, len(visible))
@@ -224,15 +267,9 @@ func writeRows(ctx context.Context, w ResultWriter, p plan.Node, recs []arrow.Re
 			}
 			rec = array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, rec.NumRows())
 		}
-		if rec.NumRows() == 0 {
-			continue
-		}
-		if err := w.Rows(rec); err != nil {
-			return err
-		}
-		n += rec.NumRows()
+		out = append(out, rec)
 	}
-	return w.Complete(fmt.Sprintf("SELECT %d", n))
+	return out
 }
 
 func newBinderFor(e *Engine) *binder.Binder {

@@ -58,6 +58,10 @@ type sinkRuntime struct {
 	latest map[string]uint64
 	// rowsSent numbers rows-mode records (idempotency keys).
 	rowsSent uint64
+	// hub receives the alert changes (alertnotify.go) while sessions
+	// listen on tocsin_alerts; watch is the last state compared.
+	hub   *listenHub
+	watch alertWatch
 
 	wake   chan struct{}
 	cancel context.CancelFunc
@@ -69,7 +73,7 @@ type sinkRuntime struct {
 func (e *Engine) newSinkRuntime(obj *catalog.Object, def *sinkDef) (*sinkRuntime, error) {
 	s := &sinkRuntime{obj: obj, def: def, now: e.opts.Now, tick: e.opts.AlertTick, log: e.log.With("sink", obj.Name),
 		latest: map[string]uint64{}, wake: make(chan struct{}, 1), channels: map[string]connectors.Channel{},
-		outbox: delivery.NewOutbox()}
+		outbox: delivery.NewOutbox(), hub: e.hub}
 	for _, c := range obj.Schema {
 		s.types = append(s.types, c.Type)
 	}
@@ -173,9 +177,11 @@ func (s *sinkRuntime) run(ctx context.Context) {
 func (s *sinkRuntime) advance() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, n := range s.mgr.Advance(s.now()) {
+	now := s.now()
+	for _, n := range s.mgr.Advance(now) {
 		s.disp.Enqueue(s.outbox.Add(n), n)
 	}
+	s.publishAlertChanges(now)
 	return s.mgr.Next()
 }
 

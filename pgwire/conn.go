@@ -65,6 +65,9 @@ type conn struct {
 	// cleared by the next message: the session is waiting for a query,
 	// and Config.IdleTimeout applies (idle.go).
 	idle bool
+	// notify delivers asynchronous notifications (notify.go); nil when
+	// the session does not implement Notifier.
+	notify *notifier
 
 	mu sync.Mutex
 	// cancelQuery cancels the running query's context; nil when idle.
@@ -88,6 +91,8 @@ func (c *conn) serve(ctx context.Context) {
 	}
 	c.log = c.log.With("pid", c.pid)
 	c.log.Debug("pgwire: session started")
+	c.notify = c.startNotifier(ctx)
+	defer c.notify.stop()
 	c.loop(ctx)
 }
 
@@ -126,7 +131,14 @@ func (c *conn) closeSession() {
 // skipped.
 func (c *conn) loop(ctx context.Context) {
 	for !c.closing && c.writeErr == nil {
+		_ = c.notify.setIdle(c.idle)
 		msg, err := c.receive()
+		if nerr := c.notify.setIdle(false); nerr != nil && c.writeErr == nil {
+			c.writeErr = nerr
+			c.log.Debug("pgwire: write failed", "err", nerr)
+			return
+		}
+		c.idle = false
 		if err != nil {
 			c.receiveFailed(err)
 			return
@@ -238,6 +250,9 @@ func (c *conn) ready() {
 	default:
 		c.log.Error("pgwire: session reported an invalid transaction status; sending idle", "status", status)
 		status = 'I'
+	}
+	if status == 'I' {
+		c.notify.sendHeld()
 	}
 	_ = c.send(&pgproto3.ReadyForQuery{TxStatus: status})
 	_ = c.flush()

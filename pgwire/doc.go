@@ -48,6 +48,8 @@ and this package is the only non-test package that imports it.
     transaction.
   - portal.go: Execute: streaming without a row limit, buffering with
     one (portalBuffer, PortalSuspended).
+  - notify.go: asynchronous NotificationResponse delivery for sessions
+    that implement Notifier (LISTEN / NOTIFY).
 
 The subpackage pgwire/pgtypes owns the type mapping (types.Type <-> OID,
 typlen, typname) and the encoding of Arrow columns into text and binary
@@ -190,11 +192,26 @@ reused arena (text and bytea go straight from the Arrow buffers); one
 pgproto3.DataRow with a reused value slice is encoded per row. Nothing
 is allocated per row or per fixed-width value.
 
+# Asynchronous notifications
+
+A session that implements Notifier hands the connection a channel of
+notifications once, after startup. One goroutine per such connection
+takes them and, while the connection is idle outside a transaction
+block (ReadyForQuery 'I' sent, the loop waiting for a message), writes
+each NotificationResponse to the socket itself, so a client waiting
+for notifications gets them at once. Otherwise it holds the one it took
+until then, and the loop sends a held notification just before the
+ReadyForQuery that ends the current query; the rest wait in the
+session's queue. The notifier's mutex is the connection's write lock
+while idle: the loop clears the idle flag under it, after the message
+arrives and before it writes anything.
+
 # Concurrency and robustness
 
 Each connection's state is owned by its goroutine; the only shared
-state is the Server's connection tables (under Server.mu) and a
-connection's running-query cancel function (under conn.mu). Session
+state is the Server's connection tables (under Server.mu), a
+connection's running-query cancel function (under conn.mu) and its
+notifier's idle flag and held notification (under notifier.mu). Session
 methods are called from the connection goroutine only, one at a time.
 A panic on a connection goroutine is recovered, logged with its stack,
 answered with FATAL XX000 and the connection closed; the server keeps

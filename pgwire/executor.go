@@ -99,3 +99,26 @@ type Prepared interface {
 	// CancelRequest.
 	Execute(ctx context.Context, params []types.Datum, w ResultWriter) error
 }
+
+// Notification is an asynchronous notification for a client that
+// LISTENs: its channel, its payload and the process ID of the session
+// that sent it (NotificationResponse).
+type Notification struct {
+	Channel string
+	Payload string
+	PID     uint32
+}
+
+// Notifier is implemented by sessions that support LISTEN. The server
+// calls Notifications once, after Connect, with the connection's process
+// ID (the one BackendKeyData reports, which the session's own NOTIFYs
+// should carry). It delivers what the channel yields as
+// NotificationResponse messages whenever the connection is idle outside
+// a transaction block, as PostgreSQL does: while the client waits for
+// input, or just before the ReadyForQuery that ends a query. The
+// session's Close ends the channel's use; the channel need not be
+// closed. The session should not block on a client that does not read
+// (it should queue a bounded number and drop the oldest).
+type Notifier interface {
+	Notifications(pid uint32) <-chan Notification
+}

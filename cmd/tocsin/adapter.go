@@ -18,14 +18,19 @@ type executor struct{ e *engine.Engine }
 var _ pgwire.Executor = executor{}
 
 func (x executor) Connect(_ context.Context, params map[string]string) (pgwire.Session, error) {
-	return session{x.e.NewSession(params)}, nil
+	return session{s: x.e.NewSession(params), closed: make(chan struct{})}, nil
 }
 
-type session struct{ s *engine.Session }
+type session struct {
+	s *engine.Session
+	// closed ends the goroutine that relays notifications.
+	closed chan struct{}
+}
 
 var (
 	_ pgwire.Session  = session{}
 	_ pgwire.Preparer = session{}
+	_ pgwire.Notifier = session{}
 )
 
 func (s session) Query(ctx context.Context, text string, w pgwire.ResultWriter) error {
@@ -33,7 +38,36 @@ func (s session) Query(ctx context.Context, text string, w pgwire.ResultWriter) 
 }
 
 func (s session) TxStatus() byte { return s.s.TxStatus() }
-func (s session) Close() error   { return s.s.Close() }
+
+func (s session) Close() error {
+	close(s.closed)
+	return s.s.Close()
+}
+
+// Notifications implements pgwire.Notifier: it relays the engine
+// session's notifications (the two packages each own their type) until
+// the session is closed. The engine's queue stays the bounded one: the
+// relay holds at most one notification.
+func (s session) Notifications(pid uint32) <-chan pgwire.Notification {
+	in := s.s.Notifications(pid)
+	out := make(chan pgwire.Notification)
+	go func() {
+		for {
+			var n engine.Notification
+			select {
+			case n = <-in:
+			case <-s.closed:
+				return
+			}
+			select {
+			case out <- pgwire.Notification(n):
+			case <-s.closed:
+				return
+			}
+		}
+	}()
+	return out
+}
 
 // Prepare implements pgwire.Preparer.
 func (s session) Prepare(ctx context.Context, text string, paramTypes []types.Type) (pgwire.Prepared, error) {

@@ -734,7 +734,7 @@ func (p *printer) stmt(s Statement) {
 			p.w(" ", a)
 		}
 	default:
-		if !p.alertingStmt(s) {
+		if !p.alertingStmt(s) && !p.liveStmt(s) {
 			p.w(fmt.Sprintf("<%T>", s))
 		}
 	}

@@ -48,6 +48,10 @@ func (b *Binder) bindPgCompat(e ast.Expr, sc *scope, agg *aggCtx) (x plan.Expr, 
 		x, err = b.bindArrayQuantified(e, sc, agg)
 		return x, true, err
 	case *ast.Binary:
+		if cmp, ok := regComparison(e); ok {
+			x, err = b.bindExpr(cmp, sc, agg)
+			return x, true, err
+		}
 		if e.Op != ast.OpConcat || !(isArrayExpr(e.L) || isArrayExpr(e.R)) {
 			return nil, false, nil
 		}
@@ -88,6 +92,49 @@ var regTypes = map[string][2]string{
 	"regproc":      {"regprocout", "to_regproc"},
 	"regprocedure": {"regprocout", "to_regproc"},
 	"regrole":      {"regroleout", "to_regrole"},
+}
+
+// regComparison rewrites a comparison of two reg* casts
+// (p.prorettype::regtype <> 'trigger'::regtype) into a comparison of the
+// oids they denote: a reg* cast of an oid binds to the object's name and
+// one of a string to its oid, so the two sides would otherwise not
+// compare. ok is false for every other expression.
+func regComparison(e *ast.Binary) (ast.Expr, bool) {
+	if e.Op < ast.OpEq || e.Op > ast.OpGe {
+		return nil, false
+	}
+	l, lok := regOid(e.L)
+	r, rok := regOid(e.R)
+	if !lok || !rok {
+		return nil, false
+	}
+	cmp := *e
+	cmp.L, cmp.R = l, r
+	return &cmp, true
+}
+
+// regOid returns the oid that the reg* cast c denotes:
+// coalesce(to_regtype('name'), 0) for a name literal, the operand cast to
+// oid otherwise.
+func regOid(e ast.Expr) (ast.Expr, bool) {
+	c, ok := e.(*ast.Cast)
+	if !ok || c.Type.Array {
+		return nil, false
+	}
+	fns, ok := regTypes[strings.TrimPrefix(strings.ToLower(c.Type.Name), "pg_catalog.")]
+	if !ok {
+		return nil, false
+	}
+	if lit, isLit := c.X.(*ast.Literal); isLit && lit.Kind == ast.LitString {
+		if _, err := scalar.ParseText(lit.Value, types.OidType); err != nil {
+			// A name Tocsin does not know ('trigger'::regtype) is oid 0,
+			// which no object has, rather than NULL.
+			zero := &ast.Cast{Pos: c.Pos, X: &ast.Literal{Pos: c.Pos, Kind: ast.LitString, Value: "0"}, Type: ast.TypeName{Pos: c.Pos, Name: "oid"}}
+			return &ast.FuncCall{Pos: c.Pos, Name: "coalesce", Args: []ast.Expr{
+				&ast.FuncCall{Pos: c.Pos, Name: fns[1], Args: []ast.Expr{lit}}, zero}}, true
+		}
+	}
+	return &ast.Cast{Pos: c.Pos, X: c.X, Type: ast.TypeName{Pos: c.Type.Pos, Name: "oid"}}, true
 }
 
 func isArrayExpr(e ast.Expr) bool {

@@ -19,8 +19,9 @@
 //     leading keyword. Streaming DDL (CREATE SOURCE / TABLE / VIEW /
 //     SINK, DROP) and utility statements (SHOW, SET, BEGIN, COPY,
 //     EXPLAIN, ...) are parsed by our own recursive descent (stmt.go,
-//     ddl.go, utility.go); statements known only by their verb become
-//     ast.Generic.
+//     ddl.go, utility.go; live.go for SUBSCRIBE, DECLARE / FETCH /
+//     CLOSE and LISTEN / UNLISTEN / NOTIFY); statements known only by
+//     their verb become ast.Generic.
 //   - Queries and DML go through TiDB. The rewriter (rewrite*.go) walks
 //     the Postgres syntax coarsely (clauses, operands, operators) and
 //     emits text TiDB accepts; the converter (convert*.go) maps TiDB's

@@ -80,9 +80,9 @@ func newSession(text string) (*session, error) {
 
 // genericVerbs are the statements recognised by their first word only;
 // they become *ast.Generic for the executor to accept or refuse.
-var genericVerbs = wordSet(`abort alter analyze call checkpoint close cluster comment deallocate
-	declare discard do execute fetch grant import listen load lock move notify prepare reassign
-	refresh reindex release revoke savepoint security truncate unlisten vacuum`)
+var genericVerbs = wordSet(`abort alter analyze call checkpoint cluster comment deallocate
+	discard do execute grant import load lock move prepare reassign
+	refresh reindex release revoke savepoint security truncate vacuum`)
 
 // statement parses tokens [start, end); toks[end] is the ';' or EOF.
 func (s *session) statement(start, end int) (ast.Statement, error) {
@@ -122,6 +122,20 @@ func (s *session) statement(start, end int) (ast.Statement, error) {
 		return p.explain()
 	case "copy":
 		return p.copyStmt()
+	case "subscribe":
+		return p.subscribe()
+	case "declare":
+		return p.declare()
+	case "fetch":
+		return p.fetch()
+	case "close":
+		return p.closeCursor()
+	case "listen":
+		return p.listen()
+	case "unlisten":
+		return p.unlisten()
+	case "notify":
+		return p.notify()
 	}
 	if genericVerbs[t.val] {
 		if t.is("abort") {
