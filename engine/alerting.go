@@ -47,11 +47,11 @@ const (
 // saveAlerting stores the silences and rules (e.mu held).
 func (e *Engine) saveAlerting() error {
 	a := e.alerting
-	blob, err := a.silences.Snapshot([]byte{alertingVersion})
+	sil, err := a.silences.Snapshot(nil)
 	if err != nil {
 		return err
 	}
-	w := state.Writer{Buf: nil}
+	w := state.Writer{Buf: []byte{alertingVersion}}
 	names := make([]string, 0, len(a.names))
 	for n := range a.names {
 		names = append(names, n)
@@ -62,7 +62,7 @@ func (e *Engine) saveAlerting() error {
 		w.Bytes([]byte(n))
 		w.Varint(a.names[n])
 	}
-	w.Bytes(blob[1:])
+	w.Bytes(sil)
 	rules := state.Writer{Buf: []byte{alertingVersion}}
 	rnames := make([]string, 0, len(a.rules))
 	for n := range a.rules {
@@ -74,7 +74,7 @@ func (e *Engine) saveAlerting() error {
 		rules.Bytes([]byte(a.rules[n]))
 	}
 	b := e.db.NewBatch()
-	b.Put(durable.AlertingKey(silencesKey), append([]byte{alertingVersion}, w.Buf...))
+	b.Put(durable.AlertingKey(silencesKey), w.Buf)
 	b.Put(durable.AlertingKey(inhibitionsKey), rules.Buf)
 	if err := b.Commit(); err != nil {
 		return sqlerr.Wrap(err, sqlerr.IOError, "store silences and inhibition rules")

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sort"
 	"strings"
@@ -206,11 +205,8 @@ func (s *sinkRuntime) apply(c batch.Chunk) error {
 	for k := range cols {
 		cols[k] = columnText(rec.Column(k), s.types[k], n)
 	}
-	type change struct {
-		ev alert.Event
-	}
 	var order []string
-	changes := map[string]*change{}
+	changes := map[string]*alert.Event{}
 	s.mu.Lock()
 	for i := range n {
 		retract := c.Signs != nil && c.Signs[i] < 0
@@ -224,22 +220,20 @@ func (s *sinkRuntime) apply(c batch.Chunk) error {
 		} else {
 			s.latest[key] = h
 		}
-		ch, ok := changes[key]
-		if !ok {
-			ch = &change{}
-			changes[key] = ch
+		if _, ok := changes[key]; !ok {
 			order = append(order, key)
 		}
-		ch.ev = alert.Event{Labels: labels}
+		ev := &alert.Event{Labels: labels}
 		if !retract {
-			ch.ev.Active = s.def.match < 0 || cols[s.def.match][i] == "t"
-			ch.ev.Annotations = s.annotationsOf(rec, cols, i)
-			ch.ev.Severity = s.severityOf(cols, i)
+			ev.Active = s.def.match < 0 || cols[s.def.match][i] == "t"
+			ev.Annotations = s.annotationsOf(cols, i)
+			ev.Severity = s.severityOf(cols, i)
 		}
+		changes[key] = ev
 	}
 	now := s.now()
 	for _, key := range order {
-		s.mgr.Observe(now, changes[key].ev)
+		s.mgr.Observe(now, *changes[key])
 	}
 	s.mu.Unlock()
 	s.poke()
@@ -260,7 +254,7 @@ func (s *sinkRuntime) labelsOf(cols [][]string, i int) (string, []connectors.Lab
 
 // annotationsOf returns row i's annotations: the rendered templates,
 // then the annotation columns.
-func (s *sinkRuntime) annotationsOf(rec arrow.RecordBatch, cols [][]string, i int) []connectors.Label {
+func (s *sinkRuntime) annotationsOf(cols [][]string, i int) []connectors.Label {
 	var out []connectors.Label
 	if len(s.def.templates) > 0 {
 		data := make(map[string]string, len(cols))
@@ -326,13 +320,17 @@ func columnText(arr arrow.Array, t types.Type, n int) []string {
 	return out
 }
 
+// rowHash is FNV-1a over row i's column texts, each followed by a NUL.
 func rowHash(cols [][]string, i int) uint64 {
-	h := fnv.New64a()
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
 	for _, c := range cols {
-		h.Write([]byte(c[i]))
-		h.Write([]byte{0})
+		for k := 0; k < len(c[i]); k++ {
+			h = (h ^ uint64(c[i][k])) * prime
+		}
+		h *= prime // the NUL separator: h ^ 0 == h
 	}
-	return h.Sum64()
+	return h
 }
 
 // snapshot writes the sink's state: the manager, the outbox, the latest

@@ -139,6 +139,20 @@ func openSinkEngine(t *testing.T, dir string, clock *fakeClock, logs map[string]
 const eventsSource = `CREATE SOURCE events (ts TIMESTAMP, service VARCHAR, latency DOUBLE PRECISION,
 	WATERMARK FOR ts AS ts) WITH (connector = 'memory', topic = 'events') FORMAT JSON`
 
+// latFixture is the setup most sink tests share: a clock, the events
+// log, an engine with the events source and the view lat (ts, service,
+// latency) over it. The engine closes when the test ends.
+func latFixture(t *testing.T) (*fakeClock, *memory.Log, *testEngine) {
+	t.Helper()
+	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	l := memory.NewLog(1)
+	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
+	t.Cleanup(func() { _ = te.Close() })
+	te.exec(t, eventsSource)
+	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
+	return clock, l, te
+}
+
 // emit appends one event per service=latency pair at event time ts.
 func emit(l *memory.Log, ts time.Time, pairs ...any) {
 	for i := 0; i < len(pairs); i += 2 {
@@ -202,13 +216,8 @@ func (te *testEngine) alertState(t *testing.T, sink, service string) string {
 // pending that never fires, firing after `for` and group_wait, resolve
 // when the label set's latest row stops matching, and a silence.
 func TestSinkLifecycle(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
+	clock, l, te := latFixture(t)
 	hook := newReceiver(t)
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
 	te.exec(t, fmt.Sprintf(`CREATE SINK slow FROM lat WHERE latency > 100 WITH (
 		connector = 'webhook', url = '%s', labels = 'service', summary = '{{.service}} at {{.latency}} ms',
 		for = '1 minute', group_by = 'service', group_wait = '10 seconds', group_interval = '1 minute',
@@ -279,13 +288,8 @@ func diff(got, want string) string {
 // escalates it to the P1 channel when nobody acknowledges it, and stops
 // escalating once ACKNOWLEDGE ALERT runs.
 func TestSinkEscalationAndAck(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
+	clock, l, te := latFixture(t)
 	team, oncall := newReceiver(t), newReceiver(t)
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
 	te.exec(t, fmt.Sprintf(`CREATE SINK slow FROM lat WHERE latency > 100 WITH (
 		connector = 'webhook', url = '%s', labels = 'service', severity = 'P2', group_wait = '1 minute',
 		channel.oncall.connector = 'webhook', channel.oncall.url = '%s', route.p1 = 'oncall',
@@ -317,14 +321,9 @@ func TestSinkEscalationAndAck(t *testing.T) {
 // goes to tocsin_sink_errors with the response, and channel health shows
 // in tocsin_sink_channels.
 func TestSinkDelivery(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
+	clock, l, te := latFixture(t)
 	flaky := newReceiver(t, 500, 429)
 	broken := newReceiver(t, 400)
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
 	te.exec(t, fmt.Sprintf(`CREATE SINK a FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
 		labels = 'service', group_wait = '0s', retry_initial = '10ms', retry_max = '50ms')`, flaky.srv.URL))
 	te.exec(t, fmt.Sprintf(`CREATE SINK b FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
@@ -396,13 +395,8 @@ func TestSinkOutboxSurvivesRestart(t *testing.T) {
 // query's rows; a firing P0 alert inhibits a P2 alert with the same
 // service, until the rule is dropped.
 func TestSinkDefaultsAndInhibition(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
+	clock, l, te := latFixture(t)
 	simple, crit, warn := newReceiver(t), newReceiver(t), newReceiver(t)
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
 	te.exec(t, fmt.Sprintf(`CREATE SINK s FROM lat WITH (connector = 'webhook', url = '%s')`, simple.srv.URL))
 	te.exec(t, fmt.Sprintf(`CREATE SINK crit AS SELECT service, latency FROM lat WHERE latency > 1000
 		WITH (connector = 'webhook', url = '%s', labels = 'service', severity = 'P0', group_wait = '0s', resolve_timeout = '1 hour')`, crit.srv.URL))
@@ -440,13 +434,8 @@ func TestSinkDefaultsAndInhibition(t *testing.T) {
 // first group's notification goes out and the others are folded into
 // one summary sent when the window ends.
 func TestSinkStormControl(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
+	clock, l, te := latFixture(t)
 	hook := newReceiver(t)
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
 	te.exec(t, fmt.Sprintf(`CREATE SINK s FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
 		labels = 'service', group_by = 'service', group_wait = '10 seconds', rate_limit = '1 per 1 hour', resolve_timeout = '1 day')`, hook.srv.URL))
 	emit(l, clock.Now(), "a", 500, "b", 500, "c", 500, "d", 500)
@@ -472,10 +461,7 @@ func TestSinkStormControl(t *testing.T) {
 // TestSinkDeadChannelDoesNotStall: a receiver that never answers holds
 // its sink's delivery, not the view the sink reads nor another sink.
 func TestSinkDeadChannelDoesNotStall(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
+	clock, l, te := latFixture(t)
 	release := make(chan struct{})
 	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -486,8 +472,6 @@ func TestSinkDeadChannelDoesNotStall(t *testing.T) {
 	defer hung.Close()
 	defer close(release)
 	ok := newReceiver(t)
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
 	te.exec(t, fmt.Sprintf(`CREATE SINK dead FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
 		labels = 'service', group_by = 'service', group_wait = '0s', timeout = '1 hour')`, hung.URL))
 	te.exec(t, fmt.Sprintf(`CREATE SINK live FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s',
@@ -554,12 +538,7 @@ func TestSinkStatementsSurviveRestart(t *testing.T) {
 
 // TestSinkOptionErrors: bad sink definitions fail at CREATE with 22023.
 func TestSinkOptionErrors(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
+	_, _, te := latFixture(t)
 	for _, c := range []struct{ with, want string }{
 		{`connector = 'webhook', url = 'http://x', group_by = 'latency'`, "group_by"},
 		{`connector = 'webhook', url = 'http://x', summary = '{{.nosuch}}'`, "summary template"},
@@ -583,13 +562,8 @@ func TestSinkOptionErrors(t *testing.T) {
 // TestRowsSinkWhere: a rows-mode sink sends only the rows its WHERE
 // keeps, each as a JSON object with its op.
 func TestRowsSinkWhere(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	l := memory.NewLog(1)
-	te := openSinkEngine(t, t.TempDir(), clock, map[string]*memory.Log{"events": l})
-	defer te.Close()
+	clock, l, te := latFixture(t)
 	hook := newReceiver(t)
-	te.exec(t, eventsSource)
-	te.exec(t, `CREATE MATERIALIZED VIEW lat AS SELECT ts, service, latency FROM events`)
 	te.exec(t, fmt.Sprintf(`CREATE SINK rows FROM lat WHERE latency > 100 WITH (connector = 'webhook', url = '%s', mode = 'rows')`, hook.srv.URL))
 	emit(l, clock.Now(), "a", 50, "b", 150, "c", 99, "d", 101)
 	waitFor(t, 10*time.Second, "rows", func() string {
