@@ -99,6 +99,14 @@ func (d *JSONDecoder) convertOne(c *jsonColumn, sl *slot, value []byte) error {
 		if c.kind == types.Float32 {
 			bits = 32
 		}
+		f, ok := fastFloat(txt)
+		if ok && bits == 32 {
+			f, ok = float64(float32(f)), float64(float32(f)) == f
+		}
+		if ok {
+			sl.f = f
+			break
+		}
 		f, err := strconv.ParseFloat(string(txt), bits)
 		if math.IsInf(f, 0) || math.IsNaN(f) {
 			return rangeError(c, txt)
@@ -385,4 +393,54 @@ func parseBoolText(b []byte) (v, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// exactPow10 holds the powers of ten a float64 represents exactly.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// fastFloat parses a plain decimal ([+-]digits[.digits], no exponent)
+// whose digits, read as an integer m, satisfy m < 2^53, with at most 22
+// fraction digits. Then m and 10^frac are exact float64s and one
+// division rounds correctly (Clinger's fast path), so the result equals
+// strconv.ParseFloat's. It reports false for anything else, which the
+// caller hands to strconv. Profiles of the demo event showed
+// strconv.ParseFloat (readFloat, atof64exact) at about 15% of decoding.
+func fastFloat(b []byte) (float64, bool) {
+	i := 0
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	var m uint64
+	seen := false
+	frac := -1
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if m >= 1<<53 {
+				return 0, false
+			}
+			m = m*10 + uint64(c-'0')
+			seen = true
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	frac = max(frac, 0)
+	if !seen || m >= 1<<53 || frac >= len(exactPow10) {
+		return 0, false
+	}
+	f := float64(m) / exactPow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
 }

@@ -122,6 +122,14 @@ func describeByte(b []byte, i int) string {
 }
 
 func (s *scanner) skipWS() {
+	// Compact JSON has no whitespace between tokens: one compare.
+	if s.pos < len(s.buf) && s.buf[s.pos] > ' ' {
+		return
+	}
+	s.skipWSSlow()
+}
+
+func (s *scanner) skipWSSlow() {
 	for s.pos < len(s.buf) {
 		switch s.buf[s.pos] {
 		case ' ', '\t', '\n', '\r':

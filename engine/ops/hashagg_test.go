@@ -37,7 +37,7 @@ var inSchema = types.Schema{
 	{Name: "v", Type: types.Float64Type},
 }
 
-func newPipeline(t *testing.T, eowc bool) *pipeline {
+func newPipeline(t testing.TB, eowc bool) *pipeline {
 	reg := functions.NewRegistry()
 	aggregate.Register(reg)
 	winSchema := append(append(types.Schema{}, inSchema...),

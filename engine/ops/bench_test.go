@@ -1,0 +1,127 @@
+package ops
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// benchRows is the batch size of the operator benchmarks.
+const benchRows = 1024
+
+// benchEvents returns n events over keys keys, one per millisecond from
+// the start of a minute, so that a 1-minute TUMBLE holds them all.
+func benchEvents(from, n, keys int) []event {
+	evs := make([]event, n)
+	for i := range evs {
+		j := from + i
+		evs[i] = event{key: fmt.Sprintf("svc-%07d", j%keys), ts: 1_700_000_000_000_000/minute*minute + int64(j)*1000, v: float64(j%500) + 0.25}
+	}
+	return evs
+}
+
+// BenchmarkWindowAssign assigns 1,024-row batches to TUMBLE (1 minute)
+// and HOP (5 minutes every minute) windows: ns/op is per batch.
+//
+//	go test ./engine/ops -run '^$' -bench WindowAssign -count 5
+func BenchmarkWindowAssign(b *testing.B) {
+	winSchema := append(append(types.Schema{}, inSchema...),
+		types.Column{Name: "window_start", Type: types.TimestampType},
+		types.Column{Name: "window_end", Type: types.TimestampType})
+	for _, c := range []struct {
+		name        string
+		size, slide int64
+	}{{"tumble", minute, minute}, {"hop", 5 * minute, minute}} {
+		b.Run(c.name, func(b *testing.B) {
+			w := NewWindowAssign(1, c.size, c.slide, 0, winSchema)
+			rec := record(benchEvents(0, benchRows, 1000))
+			ctx := &functions.Context{}
+			out := 0
+			emit := func(ch batch.Chunk) error { out += ch.Len(); ch.Rec.Release(); return nil }
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := w.Push(ctx, batch.Chunk{Rec: rec}, emit); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+			if out != b.N*benchRows*int(c.size/c.slide) {
+				b.Fatalf("emitted %d rows", out)
+			}
+		})
+	}
+}
+
+// BenchmarkHashAgg folds 1,024-row batches, already assigned to one
+// 1-minute window, into count/sum/max over 1,000 keys: hashing the group
+// keys, the aggregate updates and the output of the changed groups. ns/op
+// is per batch.
+//
+//	go test ./engine/ops -run '^$' -bench HashAgg -count 5
+func BenchmarkHashAgg(b *testing.B) {
+	p := newPipeline(b, false)
+	ctx := &functions.Context{}
+	var chunks []batch.Chunk
+	for k := 0; k < 16; k++ {
+		err := p.win.Push(ctx, batch.Chunk{Rec: record(benchEvents(k*benchRows, benchRows, 1000))}, func(c batch.Chunk) error {
+			chunks = append(chunks, c)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	emit := func(c batch.Chunk) error { c.Rec.Release(); return nil }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.agg.Push(ctx, chunks[i%len(chunks)], emit); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchRows), "ns/row")
+}
+
+// BenchmarkHashAggStateBytes holds 1,000,000 open groups (one key each
+// in one open 1-minute window, count/sum/max) and reports the Go heap they
+// take per key, after a GC. The view store's copy of the rows is measured
+// by engine/view's BenchmarkStoreBytesPerRow.
+//
+//	go test ./engine/ops -run '^$' -bench HashAggStateBytes -benchtime 1x
+func BenchmarkHashAggStateBytes(b *testing.B) {
+	const keys = 1_000_000
+	for i := 0; i < b.N; i++ {
+		var recs []arrow.RecordBatch
+		for k := 0; k < keys; k += 8192 {
+			recs = append(recs, record(benchEvents(k, min(8192, keys-k), keys)))
+		}
+		ctx := &functions.Context{}
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		p := newPipeline(b, true) // emit on close: nothing is emitted here
+		for _, rec := range recs {
+			err := p.win.Push(ctx, batch.Chunk{Rec: rec}, func(c batch.Chunk) error {
+				return p.agg.Push(ctx, c, func(batch.Chunk) error { return nil })
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		if p.agg.Groups() != keys {
+			b.Fatalf("%d groups", p.agg.Groups())
+		}
+		b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/keys, "bytes/key")
+		runtime.KeepAlive(p)
+		runtime.KeepAlive(recs)
+	}
+}
