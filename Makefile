@@ -5,7 +5,7 @@ BIN         := bin/tocsin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PKGS        := ./...
 
-.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz fuzz-ci rewrite clean crash-large soak bench-checkpoint pgdiff eval compat
+.PHONY: build run test test-deps lint fmt-check vet staticcheck fuzz fuzz-ci rewrite clean crash-large soak bench bench-checkpoint pgdiff eval compat dashboard-vendor
 
 ## build: compile bin/tocsin
 build:
@@ -15,12 +15,13 @@ build:
 run: build
 	./$(BIN) playground
 
-## test: every test, with the race detector (installs psql if it is missing)
+## test: every test, with the race detector (installs psql and chromium if they are missing)
 test: test-deps
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 test-deps:
 	@./scripts/ensure-psql
+	@./scripts/ensure-chromium
 
 ## pgdiff: Tocsin against a real PostgreSQL 15 on generated streams (installs the
 ## server with apt-get if it is missing); CASE=name runs one case
@@ -84,10 +85,21 @@ crash-large:
 soak:
 	TOCSIN_SOAK_KEYS=10000000 TOCSIN_SOAK_WINDOW=500000 $(GO) test -count=1 -timeout 1h -run TestSoakStateIsBounded -v ./engine
 
+## bench: the benchmark table of README "Benchmarks": every workload, memory and
+## kafka mode, medians of 3 runs, with latency; BENCHFLAGS adds flags (--json, ...)
+bench: build
+	./$(BIN) bench --latency $(BENCHFLAGS)
+
 ## bench-checkpoint: checkpoint size/duration against state size, and throughput with checkpoints on and off
 bench-checkpoint:
 	$(GO) test ./engine -run '^$$' -bench CheckpointSize -benchtime 1x
 	$(GO) test ./engine -run '^$$' -bench CheckpointCost -benchtime 8000000x -count 5
+
+## dashboard-vendor: re-fetch the dashboard's charting library (uPlot, pinned)
+## from npm and check it against scripts/dashboard/uplot.sha256; the files are
+## committed, so building never needs npm or the network
+dashboard-vendor:
+	./scripts/dashboard/vendor.sh
 
 ## rewrite: regenerate datadriven golden files
 rewrite:

@@ -120,6 +120,7 @@ func (e *Engine) Checkpoint() error {
 	if firstErr != nil {
 		all.Discard()
 		e.ckpt.full = true
+		e.ckptMeters.failed()
 		return firstErr
 	}
 	info := durable.CheckpointInfo{ID: r.id, Started: start.UTC(), Bytes: all.Bytes(), Views: len(done)}
@@ -128,11 +129,13 @@ func (e *Engine) Checkpoint() error {
 	all.RecordCheckpoint(info)
 	if err := all.Commit(); err != nil {
 		e.ckpt.full = true
+		e.ckptMeters.failed()
 		return err
 	}
 	e.ckpt.full = false
 	e.ckpt.lastID = r.id
 	e.ckpt.last = info
+	e.ckptMeters.done(info)
 	for _, j := range done {
 		offsets := r.barriers[j.view.ID].offsets
 		for i, in := range j.inputs {

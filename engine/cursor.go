@@ -44,8 +44,7 @@ func (c *cursor) close() {
 
 func (s *Session) declare(st *ast.DeclareCursor, w ResultWriter) error {
 	if _, ok := s.cursors[st.Name]; ok {
-		// TODO(issue 7): 42P03 (duplicate_cursor) once sql/sqlerr has it.
-		return sqlerr.At(sqlerr.DuplicateObject, st.Off, "cursor %q already exists", st.Name)
+		return sqlerr.At(sqlerr.DuplicateCursor, st.Off, "cursor %q already exists", st.Name)
 	}
 	c := &cursor{txn: s.txn != 'I' && !st.Hold}
 	switch q := st.Query.(type) {

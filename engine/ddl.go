@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/tocsin-db/tocsin/connectors"
-	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/durable"
 	"github.com/tocsin-db/tocsin/engine/expr"
-	"github.com/tocsin-db/tocsin/engine/ops"
 	"github.com/tocsin-db/tocsin/engine/physical"
 	"github.com/tocsin-db/tocsin/engine/view"
 	"github.com/tocsin-db/tocsin/functions"
@@ -441,17 +439,7 @@ func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOpt
 			wa.LateSink = j.late.sink
 		}
 	}
-	j.chain = ops.NewChain(j.fctx, j.output, pipe.Ops...)
-	switch {
-	case pipe.Join != nil:
-		for i, in := range j.inputs {
-			side := i
-			toJoin := func(c batch.Chunk) error { return pipe.Join.PushSide(j.fctx, side, c, j.chain.Push) }
-			in.chain = ops.NewChain(j.fctx, toJoin, pipe.Sides[i]...)
-		}
-	case len(j.inputs) == 1:
-		j.inputs[0].chain = j.chain
-	}
+	j.instrument()
 	return j, nil
 }
 

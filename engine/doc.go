@@ -28,6 +28,16 @@
 //     when full); alertnotify.go: each sink publishes its alerts' state
 //     changes on channel tocsin_alerts, found by comparing the alert
 //     manager's alerts after every advance while anyone listens.
+//   - stats*.go: Stats, the snapshot of every counter that metrics
+//     exporters, the system views and the playground console read:
+//     per-operator meters (stats_ops.go: each running operator is
+//     wrapped to count batches, rows and its own time, once per batch),
+//     backfill progress per reader (stats_backfill.go), checkpoint
+//     counts and durations. Nothing here imports Prometheus.
+//   - explain.go: EXPLAIN [ANALYZE] of queries, of the views they scan
+//     (their dataflow, with live operator counters) and of CREATE
+//     statements; sysviews.go: tocsin_jobs, tocsin_sources,
+//     tocsin_sinks and tocsin_operators, computed from Stats.
 //
 // # Concurrency
 //

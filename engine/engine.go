@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -53,6 +54,10 @@ type Options struct {
 	// watermark when it does not set WITH (retention = ...) (default
 	// 24 hours).
 	DefaultRetention time.Duration
+	// Roles are the roles the server's configuration defines outside SQL
+	// (cmd/tocsin's users file). Nil means authentication is off: any
+	// session may create, alter and drop roles (see users.go).
+	Roles ConfiguredRoles
 }
 
 // Engine is a running Tocsin database.
@@ -83,6 +88,9 @@ type Engine struct {
 	hub      *listenHub
 	loopStop chan struct{}
 	loopEnd  chan struct{}
+
+	// ckptMeters count checkpoints for Stats (stats.go).
+	ckptMeters checkpointMeters
 }
 
 // Open starts an engine: it opens the data directory, re-creates every
@@ -210,11 +218,14 @@ type ResultWriter interface {
 
 // Session is one client's connection to the engine.
 type Session struct {
-	e      *Engine
-	user   string
-	vars   map[string]string
-	txn    byte
-	closed bool
+	e    *Engine
+	user string
+	vars map[string]string
+	// startVars are the settings the session started with, which RESET
+	// and DISCARD ALL restore.
+	startVars map[string]string
+	txn       byte
+	closed    bool
 	// params are the parameter values of the prepared statement being
 	// executed (prepare.go), nil otherwise.
 	params []types.Datum
@@ -248,7 +259,7 @@ func (e *Engine) NewSession(params map[string]string) *Session {
 		}
 	}
 	e.users.add(params["user"])
-	return &Session{e: e, user: params["user"], vars: vars, txn: 'I'}
+	return &Session{e: e, user: params["user"], vars: vars, startVars: maps.Clone(vars), txn: 'I'}
 }
 
 // TxStatus returns 'I', 'T' or 'E' for ReadyForQuery.

@@ -79,6 +79,8 @@ type input struct {
 	// wm is the input's watermark as last applied.
 	wm          int64
 	deadLetters []connectors.Reject
+	// progress tracks the backfill (stats_backfill.go).
+	progress backfill
 }
 
 // job maintains one materialized view. It reads one or two sources
@@ -106,6 +108,8 @@ type job struct {
 	mu     sync.Mutex
 	status string
 	err    error
+	// meters count each operator's work (stats_ops.go); set by newJob.
+	meters *jobMeters
 
 	rounds  chan *round       // checkpoint rounds, for jobs that read a source
 	subReqs chan subscribeReq // new downstream views
@@ -219,6 +223,7 @@ func (j *job) open(ctx context.Context, in *input) error {
 	for {
 		err := in.conn.Open(ctx, connectors.Start{Offsets: in.offsets.Clone()})
 		if err == nil {
+			j.probeBounds(ctx, in)
 			return nil
 		}
 		retry := errors.Is(err, connectors.ErrNotConnected) || sqlerr.CodeOf(err) == sqlerr.UndefinedObject
@@ -358,6 +363,7 @@ func (j *job) apply(ctx context.Context, i int, b *connectors.Batch) error {
 	}
 	in.offsets[b.Partition] = b.NextOffset
 	in.stats.setOffset(b.Partition, b.NextOffset, b.HighWatermark)
+	in.progress.observe(b.Partition, b.FirstOffset, b.NextOffset, b.HighWatermark, now)
 	in.tracker.Observe(b.Partition, maxWM, now)
 	if err := j.advance(ctx, i); err != nil {
 		return err

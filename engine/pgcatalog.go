@@ -31,8 +31,12 @@ import (
 //     PostgreSQL's own oids where it has them.
 //   - Roles: one superuser "tocsin" (oid 10) owns everything; every user
 //     name with an open session is also a superuser role.
-//   - Array-valued columns (reloptions, datacl, proargtypes, ...) are
-//     text in array-literal form (see sql/binder/pgcompat.go).
+//   - Array-valued columns (reloptions, datacl, ...) are text in
+//     array-literal form, and int2vector / oidvector columns (indkey,
+//     conkey, proargtypes, ...) text in PostgreSQL's vector form ('1 2',
+//     subscripts from 0): clients receive PostgreSQL's text. The array
+//     functions read both forms (functions/scalar/pgarray_text.go, and
+//     sql/binder/pgcompat.go, srf.go).
 //   - Relations Tocsin does not model (indexes, constraints, triggers,
 //     policies, publications, inheritance, rules, ...) are empty with
 //     PostgreSQL's columns.

@@ -87,7 +87,7 @@ func (e *Engine) registerPgFuncs(r *functions.Registry) {
 			return functions.ArrayValue(functions.BuildArray(text, out)), nil
 		}})
 	catalogFn(r, "pg_get_userbyid", []types.Type{oid}, name, stable, func(a []types.Datum) types.Datum {
-		for _, role := range e.users.roles() {
+		for _, role := range e.pgRoleRows() {
 			if int64(role.oid) == a[0].I {
 				return types.StringDatum(name, role.name)
 			}
@@ -230,7 +230,7 @@ func (e *Engine) registerPgFuncs(r *functions.Registry) {
 		return null(oid)
 	})
 	catalogFn(r, "regroleout", []types.Type{oid}, text, stable, func(a []types.Datum) types.Datum {
-		for _, role := range e.users.roles() {
+		for _, role := range e.pgRoleRows() {
 			if int64(role.oid) == a[0].I {
 				return types.StringDatum(text, role.name)
 			}
@@ -238,7 +238,7 @@ func (e *Engine) registerPgFuncs(r *functions.Registry) {
 		return types.StringDatum(text, strconv.FormatInt(a[0].I, 10))
 	})
 	catalogFn(r, "to_regrole", []types.Type{text}, oid, stable, func(a []types.Datum) types.Datum {
-		for _, role := range e.users.roles() {
+		for _, role := range e.pgRoleRows() {
 			if role.name == a[0].S {
 				return types.IntDatum(oid, int64(role.oid))
 			}

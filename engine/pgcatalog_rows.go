@@ -167,14 +167,8 @@ func (e *Engine) pgCatalogRows(obj *catalog.Object, add func(...types.Datum)) bo
 		}
 	case "pg_catalog.pg_database":
 		w.row(map[string]types.Datum{"oid": dOID(databaseOID), "datname": dName(databaseName)})
-	case "pg_catalog.pg_authid", "pg_catalog.pg_roles":
-		for _, r := range e.users.roles() {
-			w.row(map[string]types.Datum{"oid": dOID(r.oid), "rolname": dName(r.name)})
-		}
-	case "pg_catalog.pg_user":
-		for _, r := range e.users.roles() {
-			w.row(map[string]types.Datum{"usesysid": dOID(r.oid), "usename": dName(r.name)})
-		}
+	case "pg_catalog.pg_authid", "pg_catalog.pg_roles", "pg_catalog.pg_user":
+		e.roleRows(rel.schema+"."+rel.name, w)
 	case "pg_catalog.pg_am":
 		for _, a := range []struct {
 			oid        uint32

@@ -57,7 +57,7 @@ func TestPgCatalogContents(t *testing.T) {
 	}
 	for _, c := range []struct{ sql, want string }{
 		{`SELECT relname, relkind, relnamespace FROM pg_catalog.pg_class WHERE relnamespace = 2200 ORDER BY 1`,
-			"alerts|r|2200\ntocsin_alerts|v|2200\ntocsin_checkpoints|v|2200\ntocsin_sink_channels|v|2200\ntocsin_sink_errors|v|2200"},
+			"alerts|r|2200\ntocsin_alerts|v|2200\ntocsin_checkpoints|v|2200\ntocsin_jobs|v|2200\ntocsin_operators|v|2200\ntocsin_sink_channels|v|2200\ntocsin_sink_errors|v|2200\ntocsin_sinks|v|2200\ntocsin_sources|v|2200"},
 		{`SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a
 		  WHERE a.attrelid = 'alerts'::regclass ORDER BY a.attnum`, "id|integer|t\nhost|text|t"},
 		{`SELECT 'alerts'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'alerts'), c.oid::regclass FROM pg_class c WHERE relname = 'pg_class'`, "t|pg_class"},

@@ -95,6 +95,10 @@ func (e *Engine) recover() error {
 			e.jobs[obj.ID] = j
 			jobs = append(jobs, j)
 			e.log.Info("restored sink", "sink", obj.Name, "pending_notifications", j.sink.outbox.Len())
+		case *ast.CreateRole:
+			if err := e.restoreRole(st, ent.ID); err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("catalog entry %d (%s): unexpected %T", ent.ID, ent.Name, stmt)
 		}

@@ -123,16 +123,32 @@ func (s *Session) exec(ctx context.Context, st ast.Statement, w ResultWriter) er
 		return s.show(st, w)
 	case *ast.Describe:
 		return s.describe(st, w)
+	case *ast.Explain:
+		return s.explain(ctx, st, w)
 	case *ast.Transaction:
 		return s.transaction(st, w)
 	case *ast.Set:
 		s.vars[strings.ToLower(st.Name)] = strings.Join(st.Values, ", ")
 		return w.Complete("SET")
 	case *ast.Reset:
-		if st.Name != "all" {
-			delete(s.vars, strings.ToLower(st.Name))
+		if name := strings.ToLower(st.Name); name == "all" {
+			s.resetAll()
+		} else if v, ok := s.startVars[name]; ok {
+			s.vars[name] = v
+		} else {
+			delete(s.vars, name)
 		}
 		return w.Complete("RESET")
+	case *ast.CreateRole:
+		return s.complete(w, "CREATE ROLE", s.createRole(st, w))
+	case *ast.AlterRole:
+		return s.complete(w, "ALTER ROLE", s.alterRole(st, w))
+	case *ast.DropRole:
+		return s.complete(w, "DROP ROLE", s.dropRole(st, w))
+	case *ast.Discard:
+		return s.discard(st, w)
+	case *ast.Deallocate:
+		return s.deallocate(st, w)
 	case *ast.Subscribe:
 		return s.subscribe(ctx, st, w)
 	case *ast.DeclareCursor:

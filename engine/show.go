@@ -172,11 +172,14 @@ func (s *Session) showSources(w ResultWriter) error {
 		col("format", types.TextType), col("watermark", types.TimestampType),
 		col("records", types.Int64Type), col("accepted", types.Int64Type), col("dead_letters", types.Int64Type),
 		col("late", types.Int64Type), col("offsets", types.TextType), col("lag", types.Int64Type), col("readers", types.Int64Type),
+		col("backfill_percent", types.Float64Type), col("events_per_second", types.Float64Type), col("backfill_eta", types.IntervalType),
 	)
+	now := s.e.opts.Now()
 	s.e.mu.Lock()
 	defer s.e.mu.Unlock()
 	for _, o := range s.e.cat.List(catalog.KindSource) {
 		st := s.e.statsOf(o.ID)
+		bf := s.e.sourceBackfill(o.ID, now)
 		var lag int64
 		for p, h := range st.highs {
 			if off, ok := st.offsets[p]; ok && h > off {
@@ -190,7 +193,8 @@ func (s *Session) showSources(w ResultWriter) error {
 		format := strings.ToUpper(o.Source.Format + " " + o.Source.Encode)
 		t.add(text(o.Name), text(o.Source.Connector), text(o.Source.Options["topic"]), text(strings.TrimSpace(format)),
 			nullable(types.IntDatum(types.TimestampType, st.wm), st.hasWM),
-			i64(st.records), i64(st.rows-st.late), i64(st.malformed), i64(st.late), offsets, i64(lag), i64(int64(st.readers)))
+			i64(st.records), i64(st.rows-st.late), i64(st.malformed), i64(st.late), offsets, i64(lag), i64(int64(st.readers)),
+			nullable(float(bf.Percent), bf.Known), nullable(float(bf.Rate), bf.Known), nullable(interval(bf.ETA), bf.Known && bf.ETA >= 0))
 	}
 	return t.write(w, "")
 }

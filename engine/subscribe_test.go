@@ -218,7 +218,7 @@ func TestCursorOverSubscribe(t *testing.T) {
 		return ""
 	})
 	te.exec(t, "DECLARE c CURSOR FOR SUBSCRIBE worst")
-	if _, err := te.execErr("DECLARE c CURSOR FOR SUBSCRIBE worst", ""); sqlerr.CodeOf(err) != sqlerr.DuplicateObject {
+	if _, err := te.execErr("DECLARE c CURSOR FOR SUBSCRIBE worst", ""); sqlerr.CodeOf(err) != sqlerr.DuplicateCursor {
 		t.Errorf("second DECLARE c: %v", err)
 	}
 	rowsOf := func(r *result) []string {

@@ -74,6 +74,7 @@ func (e *Engine) addSystemRelations() {
 	_ = e.cat.Add(&catalog.Object{ID: checkpointsID, Kind: catalog.KindSystem, Name: "tocsin_checkpoints",
 		Schema: checkpointSchema, System: sysCheckpoints})
 	e.addAlertRelations()
+	e.addStatsRelations()
 }
 
 // SystemRows implements query.Snapshots: the rows of a system relation,
@@ -137,7 +138,7 @@ func (e *Engine) SystemRows(obj *catalog.Object) ([]arrow.RecordBatch, error) {
 			return nil
 		})
 	default:
-		if !e.pgCatalogRows(obj, add) {
+		if !e.statsRows(obj, add) && !e.pgCatalogRows(obj, add) {
 			return nil, fmt.Errorf("BUG: no provider for system relation %s", obj.Name)
 		}
 	}

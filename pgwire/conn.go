@@ -85,6 +85,8 @@ func (c *conn) serve(ctx context.Context) {
 	defer func() { _ = c.nc.Close() }()
 	defer c.closeSession()
 	defer c.recoverPanic()
+	c.srv.stats.connOpened()
+	defer c.srv.stats.connClosed()
 
 	if !c.startup(ctx) {
 		return
@@ -152,8 +154,12 @@ func (c *conn) loop(ctx context.Context) {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.Query:
+			c.srv.stats.query()
 			c.simpleQuery(ctx, m.String)
 		case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
+			if _, ok := m.(*pgproto3.Execute); ok {
+				c.srv.stats.query()
+			}
 			c.extended(ctx, m)
 		case *pgproto3.Sync:
 			c.sync()
@@ -261,7 +267,9 @@ func (c *conn) ready() {
 
 // sendError sends err as an ErrorResponse with severity ERROR.
 func (c *conn) sendError(err error) {
-	_ = c.send(c.errorResponse(err, "ERROR"))
+	resp := c.errorResponse(err, "ERROR")
+	c.srv.stats.sentError(resp.Code)
+	_ = c.send(resp)
 }
 
 // fatal sends err as a FATAL ErrorResponse, flushes it (bounded by
@@ -269,6 +277,8 @@ func (c *conn) sendError(err error) {
 func (c *conn) fatal(err error) {
 	c.closing = true
 	_ = c.nc.SetWriteDeadline(time.Now().Add(fatalWriteTimeout))
-	_ = c.send(c.errorResponse(err, "FATAL"))
+	resp := c.errorResponse(err, "FATAL")
+	c.srv.stats.sentError(resp.Code)
+	_ = c.send(resp)
 	_ = c.flush()
 }

@@ -50,6 +50,9 @@ and this package is the only non-test package that imports it.
     one (portalBuffer, PortalSuspended).
   - notify.go: asynchronous NotificationResponse delivery for sessions
     that implement Notifier (LISTEN / NOTIFY).
+  - stats.go: Server.Stats, the counters a metrics exporter reads
+    (connections, queries, errors by SQLSTATE class), kept as atomics
+    by the connection loop; pgwire knows nothing of the exporter.
 
 The subpackage pgwire/pgtypes owns the type mapping (types.Type <-> OID,
 typlen, typname) and the encoding of Arrow columns into text and binary
@@ -133,6 +136,10 @@ portal names are 26000 and 34000; closing a missing name is not an
 error. Describe P describes the rows with the Bind's formats. Portals
 live until their transaction ends: every Sync outside a transaction
 block (and every simple Query ending outside one) drops them all.
+SQL statements reach these tables through the resultWriter, which
+implements PreparedStatements: the session's DEALLOCATE drops a named
+statement (or all named ones), and DISCARD ALL also closes every portal
+but the one running it. pgwire itself never parses SQL.
 
 Execute without a row limit streams through the same resultWriter as a
 simple query, minus the RowDescription (Describe sends that) and with

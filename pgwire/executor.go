@@ -73,6 +73,24 @@ type ResultWriter interface {
 	CopyIn(columns int) (io.Reader, error)
 }
 
+// PreparedStatements is implemented by the ResultWriter the server
+// passes to Session.Query and Prepared.Execute: it gives a session's SQL
+// statements access to the connection's protocol-level prepared
+// statements and portals, which DEALLOCATE and DISCARD ALL act on (the
+// server cannot parse SQL; the session can). The methods may be called
+// only while the statement runs.
+type PreparedStatements interface {
+	// DeallocatePrepared drops the named prepared statement and reports
+	// whether it existed. The unnamed statement cannot be named.
+	DeallocatePrepared(name string) bool
+	// DeallocateAllPrepared drops every named prepared statement
+	// (DEALLOCATE ALL); the unnamed one stays, as in PostgreSQL.
+	DeallocateAllPrepared()
+	// ClosePortals closes every portal except the one running the
+	// statement (DISCARD ALL's CLOSE ALL).
+	ClosePortals()
+}
+
 // Preparer is implemented by sessions that support the extended query
 // protocol. The server calls it from the connection's goroutine only.
 type Preparer interface {

@@ -24,6 +24,8 @@ import (
 type extState struct {
 	stmts   map[string]*statement
 	portals map[string]*portal
+	// running is the portal Execute is running, nil otherwise.
+	running *portal
 }
 
 // statement is a prepared statement.
@@ -58,32 +60,6 @@ type portal struct {
 	ran bool
 	buf *portalBuffer
 }
-
-// codedError is a client error whose SQLSTATE sql/sqlerr does not
-// declare (42P03, 42P05, 26000, decoding errors from pgtypes).
-// errorResponse sends it like a *sqlerr.Error.
-//
-// TODO(issue 7): add DuplicatePreparedStatement (42P05), DuplicateCursor
-// (42P03), InvalidSQLStatementName (26000) and CharacterNotInRepertoire
-// (22021) to sql/sqlerr and drop this type.
-type codedError struct {
-	code   string
-	msg    string
-	detail string
-}
-
-func (e *codedError) Error() string { return e.msg }
-
-func errorf(code, format string, args ...any) *codedError {
-	return &codedError{code: code, msg: fmt.Sprintf(format, args...)}
-}
-
-// SQLSTATEs missing from sql/sqlerr.
-const (
-	codeDuplicatePreparedStatement = "42P05"
-	codeDuplicateCursor            = "42P03"
-	codeInvalidSQLStatementName    = "26000"
-)
 
 // extended handles one message of the extended query protocol (Parse,
 // Bind, Describe, Execute, Close). An error is sent at once (flushed, as
@@ -156,7 +132,7 @@ func (c *conn) forgetUnnamed() {
 func (c *conn) parse(ctx context.Context, p Preparer, m *pgproto3.Parse) error {
 	if m.Name != "" {
 		if _, ok := c.ext.stmts[m.Name]; ok {
-			return errorf(codeDuplicatePreparedStatement, "prepared statement %q already exists", m.Name)
+			return sqlerr.New(sqlerr.DuplicatePreparedStatement, "prepared statement %q already exists", m.Name)
 		}
 	} else {
 		delete(c.ext.stmts, "")
@@ -214,9 +190,9 @@ func (c *conn) lookupStatement(name string) (*statement, error) {
 	st, ok := c.ext.stmts[name]
 	if !ok {
 		if name == "" {
-			return nil, errorf(codeInvalidSQLStatementName, "unnamed prepared statement does not exist")
+			return nil, sqlerr.New(sqlerr.InvalidSQLStatementName, "unnamed prepared statement does not exist")
 		}
-		return nil, errorf(codeInvalidSQLStatementName, "prepared statement %q does not exist", name)
+		return nil, sqlerr.New(sqlerr.InvalidSQLStatementName, "prepared statement %q does not exist", name)
 	}
 	return st, nil
 }
@@ -233,7 +209,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	if m.DestinationPortal == "" {
 		delete(c.ext.portals, "")
 	} else if _, ok := c.ext.portals[m.DestinationPortal]; ok {
-		return errorf(codeDuplicateCursor, "portal %q already exists", m.DestinationPortal)
+		return sqlerr.New(sqlerr.DuplicateCursor, "portal %q already exists", m.DestinationPortal)
 	}
 	st, err := c.lookupStatement(m.PreparedStatement)
 	if err != nil {
@@ -319,7 +295,11 @@ func convertParam(d types.Datum, to types.Type) (types.Datum, error) {
 func paramError(err error, i int) error {
 	var de *pgtypes.DecodeError
 	if errors.As(err, &de) {
-		return &codedError{code: de.Code, msg: de.Msg, detail: fmt.Sprintf("Bind parameter $%d.", i+1)}
+		code, ok := sqlerr.Lookup(de.Code)
+		if !ok {
+			code = sqlerr.DataException
+		}
+		return &sqlerr.Error{Code: code, Msg: de.Msg, Detail: fmt.Sprintf("Bind parameter $%d.", i+1), Err: err}
 	}
 	var se *sqlerr.Error
 	if errors.As(err, &se) && se.Detail == "" {

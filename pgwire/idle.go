@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/tocsin-db/tocsin/sql/sqlerr"
 )
 
 // Idle-session timeout, as PostgreSQL 14's idle_session_timeout: a
@@ -20,11 +22,6 @@ import (
 
 // errIdleSessionTimeout reports that the idle timeout ended a read.
 var errIdleSessionTimeout = errors.New("idle-session timeout")
-
-// idleSessionTimeoutCode is SQLSTATE 57P05 (idle_session_timeout).
-// TODO(issue 7): use sqlerr.IdleSessionTimeout once sql/sqlerr has it;
-// until then fatalIdleTimeout builds the ErrorResponse itself.
-const idleSessionTimeoutCode = "57P05"
 
 // receive reads the next client message, bounded by Config.IdleTimeout
 // when the session is idle.
@@ -50,13 +47,5 @@ func (c *conn) receive() (pgproto3.FrontendMessage, error) {
 // PostgreSQL sends when idle_session_timeout expires.
 func (c *conn) fatalIdleTimeout() {
 	c.log.Info("pgwire: closing idle session", "timeout", c.srv.cfg.IdleTimeout)
-	c.closing = true
-	_ = c.nc.SetWriteDeadline(time.Now().Add(fatalWriteTimeout))
-	_ = c.send(&pgproto3.ErrorResponse{
-		Severity:            "FATAL",
-		SeverityUnlocalized: "FATAL",
-		Code:                idleSessionTimeoutCode,
-		Message:             "terminating connection due to idle-session timeout",
-	})
-	_ = c.flush()
+	c.fatal(sqlerr.New(sqlerr.IdleSessionTimeout, "terminating connection due to idle-session timeout"))
 }

@@ -83,9 +83,11 @@ func (c *conn) execute(ctx context.Context, m *pgproto3.Execute) error {
 		buf = &portalBuffer{}
 		c.rw.buf = buf
 	}
+	c.ext.running = p
 	canceled, err := c.runCancelable(ctx, func(qctx context.Context) error {
 		return p.stmt.prep.Execute(qctx, p.params, &c.rw)
 	})
+	c.ext.running = nil
 	c.rw.reset()
 	if err != nil {
 		return c.statementError(ctx, err, canceled)

@@ -89,13 +89,6 @@ func (c *conn) cancelRunningQuery() {
 // logged and reported as XX000 with a generic message.
 func (c *conn) errorResponse(err error, severity string) *pgproto3.ErrorResponse {
 	resp := &pgproto3.ErrorResponse{Severity: severity, SeverityUnlocalized: severity}
-	var ce *codedError
-	if errors.As(err, &ce) {
-		resp.Code = ce.code
-		resp.Message = cstring(ce.msg)
-		resp.Detail = cstring(ce.detail)
-		return resp
-	}
 	var se *sqlerr.Error
 	if !errors.As(err, &se) {
 		c.log.Error("pgwire: internal error", "err", err)

@@ -39,7 +39,39 @@ type resultWriter struct {
 	buf     *portalBuffer
 }
 
-var _ ResultWriter = (*resultWriter)(nil)
+var (
+	_ ResultWriter       = (*resultWriter)(nil)
+	_ PreparedStatements = (*resultWriter)(nil)
+)
+
+// DeallocatePrepared implements PreparedStatements.
+func (w *resultWriter) DeallocatePrepared(name string) bool {
+	_, ok := w.c.ext.stmts[name]
+	if ok && name != "" {
+		delete(w.c.ext.stmts, name)
+		return true
+	}
+	return false
+}
+
+// DeallocateAllPrepared implements PreparedStatements.
+func (w *resultWriter) DeallocateAllPrepared() {
+	for name := range w.c.ext.stmts {
+		if name != "" {
+			delete(w.c.ext.stmts, name)
+		}
+	}
+}
+
+// ClosePortals implements PreparedStatements. A portal run with a row
+// limit keeps its buffered rows, since it is the one running.
+func (w *resultWriter) ClosePortals() {
+	for name, p := range w.c.ext.portals {
+		if p != w.c.ext.running {
+			delete(w.c.ext.portals, name)
+		}
+	}
+}
 
 // Columns implements ResultWriter.
 func (w *resultWriter) Columns(cols []Column) error {

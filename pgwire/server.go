@@ -79,6 +79,9 @@ type Server struct {
 	// byPID holds the connections that were given a cancel key.
 	byPID   map[uint32]*conn
 	nextPID uint32
+
+	// stats are the counters Stats reads (stats.go).
+	stats wireStats
 }
 
 // NewServer returns a server for cfg, filling in defaults for zero

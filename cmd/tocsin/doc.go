@@ -6,5 +6,7 @@
 // This package is wiring only: it builds the function and connector
 // registries, the engine, the pgwire server around an adapter
 // (adapter.go), and in playground mode the broker and generator
-// (internal/broker, internal/demo).
+// (internal/broker, internal/demo). observe.go wires the Prometheus
+// endpoint of --metrics-addr (internal/metrics) and the playground
+// console's backfill progress lines.
 package main

@@ -33,6 +33,12 @@ type serverFlags struct {
 	checkpointInterval time.Duration
 	logLevel           string
 	logFormat          string
+	// httpAddr is the dashboard's address ("" serves none).
+	httpAddr string
+	// metricsAddr is the Prometheus endpoint's address ("" serves
+	// none); metricsOptional makes a taken address a warning (observe.go).
+	metricsAddr     string
+	metricsOptional bool
 	// Client connections (pgauth.go).
 	tlsCert            string
 	tlsKey             string
@@ -55,7 +61,7 @@ func (f *serverFlags) register(cmd *cobra.Command, defaultDataDir string) {
 	fl.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fl.BoolVar(&f.requireTLS, "require-tls", false, "refuse clients that do not use TLS (needs --tls-cert and --tls-key)")
 	fl.StringVar(&f.auth, "auth", "trust", "client authentication: trust, password, md5 or scram-sha-256 (the last three need --users-file)")
-	fl.StringVar(&f.usersFile, "users-file", "", `file of "user:password" or "user:<verifier>" lines (md5... or SCRAM-SHA-256$... as in pg_authid); # starts a comment`)
+	fl.StringVar(&f.usersFile, "users-file", "", `file of "user:password" or "user:<verifier>" lines (md5... or SCRAM-SHA-256$... as in pg_authid); "user superuser:..." may CREATE/ALTER/DROP USER; # starts a comment`)
 	fl.IntVar(&f.maxConns, "max-connections", 100, "maximum number of concurrent client sessions (0 means no limit)")
 	fl.DurationVar(&f.idleSessionTimeout, "idle-session-timeout", 0, "close client sessions idle outside a transaction for this long (0 disables), like idle_session_timeout")
 }
@@ -89,7 +95,7 @@ Postgres driver or BI tool).
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newPlaygroundCmd(), newBrokerCmd(), newEvalCmd())
+	root.AddCommand(newServeCmd(), newPlaygroundCmd(), newBrokerCmd(), newEvalCmd(), newBenchCmd())
 	// `tocsin --help` documents every flag of every command, not only the
 	// root's.
 	defaultHelp := root.HelpFunc()
@@ -131,10 +137,21 @@ every client is trusted, as a fresh PostgreSQL trusts local connections;
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Tocsin %s serving Postgres wire on %s (data in %s)\n", version, srv.pgAddr, f.dataDir)
+			if srv.httpAddr != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "Dashboard on http://%s/\n", srv.httpAddr)
+			}
+			if srv.metrics != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "Metrics on http://%s/metrics\n", srv.metrics.Addr())
+			}
 			<-cmd.Context().Done()
 			return srv.close()
 		},
 	}
 	f.register(cmd, "tocsin-data")
+	cmd.Flags().StringVar(&f.httpAddr, "http-addr", "", httpAddrUsage)
+	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "", metricsAddrUsage)
 	return cmd
 }
+
+// httpAddrUsage documents --http-addr of serve and playground.
+const httpAddrUsage = "address of the live dashboard web page (views, alerts, sources; no authentication: keep it on a loopback address or behind a proxy); empty serves none"

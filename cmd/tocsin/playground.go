@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tocsin-db/tocsin/cmd/tocsin/internal/broker"
 	"github.com/tocsin-db/tocsin/cmd/tocsin/internal/demo"
+	"github.com/tocsin-db/tocsin/cmd/tocsin/internal/scenario"
 )
 
 // playgroundFlags are playground's own flags.
@@ -20,6 +22,10 @@ type playgroundFlags struct {
 	rate      int
 	services  int
 	noDemo    bool
+	// scenario names an examples/ scenario to run instead of the demo
+	// ("list" lists them); speed is its event time per wall time.
+	scenario string
+	speed    float64
 }
 
 func newPlaygroundCmd() *cobra.Command {
@@ -40,11 +46,21 @@ No password is needed unless --auth asks for one.`,
 				return err
 			}
 			ctx := cmd.Context()
-			b, err := broker.Start(ctx, broker.Config{Addr: p.kafkaAddr, DataDir: filepath.Join(f.dataDir, "kafka"), Logger: log})
+			sc, scDir, err := scenario.Prepare(cmd.OutOrStdout(), p.scenario, cmd.Flags().Changed("data-dir"))
+			if err != nil || sc == nil && p.scenario != "" {
+				return err // --scenario list, or an unknown scenario
+			}
+			if scDir != "" {
+				defer os.RemoveAll(scDir)
+				f.dataDir = scDir
+			}
+			p.noDemo = p.noDemo || sc != nil
+			b, err := broker.Start(ctx, broker.Config{Addr: p.kafkaAddr, DataDir: filepath.Join(f.dataDir, "kafka"), Logger: log.With("component", "broker")})
 			if err != nil {
 				return fmt.Errorf("embedded broker: %w", err)
 			}
 			defer b.Close()
+			f.metricsOptional = !cmd.Flags().Changed("metrics-addr")
 			srv, err := startServer(ctx, f, log)
 			if err != nil {
 				return err
@@ -58,7 +74,19 @@ No password is needed unless --auth asks for one.`,
 					}, log)
 				}()
 			}
-			printBanner(cmd.OutOrStdout(), srv.pgAddr, b.Addr(), p)
+			if sc != nil {
+				scenario.PrintBanner(cmd.OutOrStdout(), srv.pgAddr, b.Addr(), srv.httpAddr)
+				go func() {
+					genDone <- scenario.Play(ctx, scenario.PlayConfig{Scenario: *sc, Engine: srv.engine,
+						Brokers: []string{b.Addr()}, Speed: p.speed, Out: cmd.OutOrStdout()})
+				}()
+			} else {
+				printBanner(cmd.OutOrStdout(), srv.pgAddr, b.Addr(), srv.httpAddr, p)
+			}
+			if srv.metrics != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "Prometheus metrics: http://%s/metrics\n", srv.metrics.Addr())
+			}
+			go watchBackfill(ctx, cmd.OutOrStdout(), srv.engine.Stats, backfillEvery)
 			select {
 			case <-ctx.Done():
 			case err := <-genDone:
@@ -72,15 +100,19 @@ No password is needed unless --auth asks for one.`,
 	}
 	f.register(cmd, "tocsin-data")
 	fl := cmd.Flags()
+	fl.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", httpAddrUsage)
+	fl.StringVar(&f.metricsAddr, "metrics-addr", defaultPlaygroundMetricsAddr, metricsAddrUsage)
 	fl.StringVar(&p.kafkaAddr, "kafka-addr", "127.0.0.1:9092", "address of the embedded Kafka-protocol broker")
 	fl.StringVar(&p.topic, "topic", "requests", "topic the demo generator writes to")
 	fl.IntVar(&p.rate, "rate", 1000, "demo events per second")
 	fl.IntVar(&p.services, "services", 20, "number of services in the demo data")
 	fl.BoolVar(&p.noDemo, "no-demo", false, "do not run the demo generator")
+	fl.StringVar(&p.scenario, "scenario", "", `run a scenario of examples/ instead of the demo ("list" lists them); its data and state live in a fresh temporary directory unless --data-dir is given`)
+	fl.Float64Var(&p.speed, "speed", scenario.DefaultSpeed, "with --scenario: how much faster than the wall clock the scenario's event time runs")
 	return cmd
 }
 
-func printBanner(w io.Writer, pgAddr, kafkaAddr string, p playgroundFlags) {
+func printBanner(w io.Writer, pgAddr, kafkaAddr, httpAddr string, p playgroundFlags) {
 	host, port, _ := net.SplitHostPort(pgAddr)
 	fmt.Fprintf(w, `
 Tocsin %s playground is running.
@@ -89,6 +121,9 @@ Tocsin %s playground is running.
   Kafka broker:   %s      topic %q`, version, pgAddr, host, port, kafkaAddr, p.topic)
 	if !p.noDemo {
 		fmt.Fprintf(w, ` receives ~%d request events/s over %d services`, p.rate, p.services)
+	}
+	if httpAddr != "" {
+		fmt.Fprintf(w, "\n  Dashboard:      http://%s/", httpAddr)
 	}
 	fmt.Fprintf(w, `
 

@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 
+	"github.com/tocsin-db/tocsin/cmd/tocsin/internal/dashboard"
+	"github.com/tocsin-db/tocsin/cmd/tocsin/internal/metrics"
 	"github.com/tocsin-db/tocsin/connectors"
 	"github.com/tocsin-db/tocsin/connectors/kafka"
 	"github.com/tocsin-db/tocsin/connectors/notify"
@@ -25,7 +27,13 @@ type server struct {
 	pg     *pgwire.Server
 	pgAddr string
 	done   chan error
-	cancel context.CancelFunc
+	// httpAddr is the dashboard's address and httpDone its result;
+	// both are zero without --http-addr.
+	httpAddr string
+	httpDone chan error
+	cancel   context.CancelFunc
+	// metrics serves --metrics-addr (nil without it).
+	metrics *metrics.Server
 }
 
 // builtins returns the function registry with every built-in function.
@@ -53,7 +61,7 @@ func channelRegistry() *connectors.ChannelRegistry {
 }
 
 func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server, error) {
-	pgCfg, err := f.pgConfig(log)
+	pgCfg, logins, err := f.pgSetup(log)
 	if err != nil {
 		return nil, err
 	}
@@ -66,16 +74,20 @@ func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server,
 	}
 	eng, err := engine.Open(engine.Options{
 		Functions:          builtins(),
-		Connectors:         connectorRegistry(log),
+		Connectors:         connectorRegistry(log.With("component", "kafka")),
 		Channels:           channelRegistry(),
-		Logger:             log,
+		Logger:             log.With("component", "engine"),
 		IdleTimeout:        f.idleTimeout,
 		ServerVersion:      pgwire.DefaultServerVersion,
 		DataDir:            f.dataDir,
 		CheckpointInterval: interval,
+		Roles:              logins.configured(),
 	})
 	if err != nil {
 		return nil, err
+	}
+	if logins != nil {
+		logins.attach(eng)
 	}
 	ln, err := net.Listen("tcp", f.pgAddr)
 	if err != nil {
@@ -83,7 +95,7 @@ func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server,
 		return nil, fmt.Errorf("listen for Postgres clients: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	pgCfg.Executor, pgCfg.Logger, pgCfg.ServerVersion = executor{eng}, log, pgwire.DefaultServerVersion
+	pgCfg.Executor, pgCfg.Logger, pgCfg.ServerVersion = executor{eng}, log.With("component", "pgwire"), pgwire.DefaultServerVersion
 	s := &server{
 		engine: eng,
 		pg:     pgwire.NewServer(pgCfg),
@@ -92,6 +104,20 @@ func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server,
 		cancel: cancel,
 	}
 	go func() { s.done <- s.pg.Serve(ctx, ln) }()
+	if f.httpAddr != "" {
+		hl, err := net.Listen("tcp", f.httpAddr)
+		if err != nil {
+			_ = s.close()
+			return nil, fmt.Errorf("listen for the dashboard: %w", err)
+		}
+		s.httpAddr, s.httpDone = hl.Addr().String(), make(chan error, 1)
+		dash := dashboard.New(dashboard.Options{Engine: eng, Logger: log.With("component", "dashboard")})
+		go func() { s.httpDone <- dash.Serve(ctx, hl) }()
+	}
+	if err := s.startMetrics(f, log); err != nil {
+		_ = s.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -100,6 +126,12 @@ func (s *server) close() error {
 	err := <-s.done
 	if errors.Is(err, context.Canceled) {
 		err = nil
+	}
+	if s.httpDone != nil {
+		err = errors.Join(err, <-s.httpDone)
+	}
+	if s.metrics != nil {
+		err = errors.Join(err, s.metrics.Close())
 	}
 	return errors.Join(err, s.engine.Close())
 }

@@ -12,6 +12,9 @@
 //   - window.go, winframe.go, winfuncs.go, winagg.go: the window
 //     operator (sort, partition and peer boundaries, frames, then typed
 //     kernels per function);
+//   - setfunc.go, projectset.go: set-returning functions in FROM, and
+//     in a select list (lockstep, NULL padding, rows with no output
+//     dropped);
 //   - cte.go: WITH queries, each materialised once per execution of its
 //     With node;
 //   - eval.go, subquery.go: expressions with subqueries, computed per

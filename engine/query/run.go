@@ -54,6 +54,8 @@ func (r *Runner) Run(n plan.Node) ([]arrow.RecordBatch, error) {
 		return r.scan(n)
 	case *plan.SetFunc:
 		return r.setFunc(n)
+	case *plan.ProjectSet:
+		return r.projectSet(n)
 	case *plan.Values:
 		return r.values(n)
 	case *plan.Filter:

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/tocsin-db/tocsin/functions"
-	"github.com/tocsin-db/tocsin/sql/sqlerr"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
@@ -16,53 +15,12 @@ import (
 // functions take and return array literals as text. They run row by row
 // over Datums: catalog queries read a few hundred rows.
 
-// ArrayElems parses a one-dimensional Postgres array literal ('{a,"b c",NULL}')
-// into its elements; null[i] marks an unquoted NULL element.
+// ArrayElems parses a one-dimensional array value in either of its text
+// forms (see ParseArrayText) into its elements; null[i] marks a NULL
+// element.
 func ArrayElems(s string) (elems []string, null []bool, err error) {
-	t := strings.TrimSpace(s)
-	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
-		return nil, nil, sqlerr.New(sqlerr.InvalidTextRepresentation, "malformed array literal: %q", s)
-	}
-	body := t[1 : len(t)-1]
-	if strings.TrimSpace(body) == "" {
-		return nil, nil, nil
-	}
-	var cur strings.Builder
-	quoted, inQuote, escaped := false, false, false
-	flush := func() {
-		v := cur.String()
-		if !quoted {
-			v = strings.TrimSpace(v)
-		}
-		elems = append(elems, v)
-		null = append(null, !quoted && strings.EqualFold(v, "NULL"))
-		cur.Reset()
-		quoted = false
-	}
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		switch {
-		case escaped:
-			cur.WriteByte(c)
-			escaped = false
-		case c == '\\':
-			escaped = true
-		case c == '"':
-			inQuote = !inQuote
-			quoted = true
-		case c == ',' && !inQuote:
-			flush()
-		case c == '{' && !inQuote:
-			return nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "multidimensional arrays are not supported: %q", s)
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	if inQuote || escaped {
-		return nil, nil, sqlerr.New(sqlerr.InvalidTextRepresentation, "malformed array literal: %q", s)
-	}
-	flush()
-	return elems, null, nil
+	a, err := ParseArrayText(s)
+	return a.Elems, a.Null, err
 }
 
 // AppendArrayElem appends one element of an array literal, quoting it
@@ -170,22 +128,28 @@ func registerArrays(r *functions.Registry) {
 	})
 	bound := func(upper bool) func([]types.Datum) (types.Datum, error) {
 		return func(a []types.Datum) (types.Datum, error) {
-			elems, _, err := ArrayElems(a[0].S)
+			arr, err := ParseArrayText(a[0].S)
 			if err != nil {
 				return types.Datum{}, err
 			}
-			if len(elems) == 0 || a[1].I != 1 {
+			if len(arr.Elems) == 0 || a[1].I != 1 {
 				return types.NullDatum(i32), nil
 			}
 			if upper {
-				return types.IntDatum(i32, int64(len(elems))), nil
+				return types.IntDatum(i32, int64(arr.Upper())), nil
 			}
-			return types.IntDatum(i32, 1), nil
+			return types.IntDatum(i32, int64(arr.Lower)), nil
 		}
 	}
 	scalarFn(r, "array_upper", []types.Type{text, i32}, i32, true, bound(true))
 	scalarFn(r, "array_lower", []types.Type{text, i32}, i32, true, bound(false))
-	scalarFn(r, "array_length", []types.Type{text, i32}, i32, true, bound(true))
+	scalarFn(r, "array_length", []types.Type{text, i32}, i32, true, func(a []types.Datum) (types.Datum, error) {
+		elems, _, err := ArrayElems(a[0].S)
+		if err != nil || len(elems) == 0 || a[1].I != 1 {
+			return types.NullDatum(i32), err
+		}
+		return types.IntDatum(i32, int64(len(elems))), nil
+	})
 	scalarFn(r, "cardinality", []types.Type{text}, i32, true, func(a []types.Datum) (types.Datum, error) {
 		elems, _, err := ArrayElems(a[0].S)
 		return types.IntDatum(i32, int64(len(elems))), err
@@ -194,11 +158,12 @@ func registerArrays(r *functions.Registry) {
 	// untyped value, which takes the type its context needs, as the
 	// elements of a typed array would.
 	scalarFn(r, "array_element", []types.Type{text, i32}, types.UnknownType, true, func(a []types.Datum) (types.Datum, error) {
-		elems, null, err := ArrayElems(a[0].S)
+		arr, err := ParseArrayText(a[0].S)
 		if err != nil {
 			return types.Datum{}, err
 		}
-		i := int(a[1].I) - 1
+		elems, null := arr.Elems, arr.Null
+		i := int(a[1].I) - arr.Lower
 		if i < 0 || i >= len(elems) || null[i] {
 			return types.NullDatum(types.UnknownType), nil
 		}

@@ -66,8 +66,13 @@ func registerPgCatalog(r *functions.Registry) {
 	}
 	// pg_get_expr deparses a stored expression tree; Tocsin stores none
 	// (defaults, partition bounds, policy quals are all NULL).
-	scalarFn(r, "pg_get_expr", []types.Type{text, oid}, text, true, none(text))
-	scalarFn(r, "pg_get_expr", []types.Type{text, oid, b}, text, true, none(text))
+	// The relation argument is an oid; clients also pass a plain 0
+	// (pgcli: pg_get_expr(proargdefaults, 0)), an integer that
+	// PostgreSQL casts to oid implicitly.
+	for _, rel := range []types.Type{oid, i32} {
+		scalarFn(r, "pg_get_expr", []types.Type{text, rel}, text, true, none(text))
+		scalarFn(r, "pg_get_expr", []types.Type{text, rel, b}, text, true, none(text))
+	}
 	for _, f := range []struct {
 		name string
 		args []types.Type
@@ -160,7 +165,11 @@ type SetFunc struct {
 const maxSeriesRows = 10_000_000
 
 // SetFuncs returns the overloads of the set-returning function name
-// (generate_series, unnest, pg_options_to_table), nil if there is none.
+// (generate_series, unnest, generate_subscripts, _pg_expandarray,
+// regexp_split_to_table, pg_options_to_table), nil if there is none. The element columns of
+// functions over arrays (unnest's, _pg_expandarray's x) are untyped:
+// arrays are carried as text, and the binder gives them the element type
+// when the argument's type says it.
 func SetFuncs(name string) []SetFunc {
 	switch strings.ToLower(name) {
 	case "generate_series":
@@ -177,19 +186,14 @@ func SetFuncs(name string) []SetFunc {
 		}
 		return out
 	case "unnest":
-		return []SetFunc{{Args: []types.Type{types.TextType}, Cols: types.Schema{{Name: "unnest", Type: types.TextType, Nullable: true}},
-			Gen: func(a []types.Datum) ([][]types.Datum, error) {
-				elems, null, err := ArrayElems(a[0].S)
-				if err != nil {
-					return nil, err
-				}
-				col := make([]types.Datum, len(elems))
-				for i, e := range elems {
-					col[i] = types.StringDatum(types.TextType, e)
-					col[i].Null = null[i]
-				}
-				return [][]types.Datum{col}, nil
-			}}}
+		return []SetFunc{{Args: []types.Type{types.TextType}, Cols: types.Schema{{Name: "unnest", Type: types.UnknownType, Nullable: true}},
+			Gen: unnestRows}}
+	case "generate_subscripts":
+		return generateSubscripts()
+	case "_pg_expandarray", "information_schema._pg_expandarray":
+		return expandArray()
+	case "regexp_split_to_table":
+		return regexpSplitToTable()
 	case "pg_options_to_table":
 		return []SetFunc{{Args: []types.Type{types.TextType},
 			Cols: types.Schema{{Name: "option_name", Type: types.TextType, Nullable: true}, {Name: "option_value", Type: types.TextType, Nullable: true}},

@@ -28,5 +28,6 @@ func Register(r *functions.Registry) {
 func RegisterCatalog(r *functions.Registry) {
 	registerArrays(r)
 	registerArrayOut(r)
+	registerRecords(r)
 	registerPgCatalog(r)
 }

@@ -727,6 +727,10 @@ func (p *printer) stmt(s Statement) {
 		if s.Analyze {
 			p.w("ANALYZE ")
 		}
+		if s.View != nil {
+			p.w("MATERIALIZED VIEW ", quoteParts(s.View.Parts))
+			break
+		}
 		p.stmt(s.Stmt)
 	case *Generic:
 		p.w(asciiUpper(s.Verb))
@@ -734,7 +738,7 @@ func (p *printer) stmt(s Statement) {
 			p.w(" ", a)
 		}
 	default:
-		if !p.alertingStmt(s) && !p.liveStmt(s) {
+		if !p.alertingStmt(s) && !p.liveStmt(s) && !p.roleStmt(s) {
 			p.w(fmt.Sprintf("<%T>", s))
 		}
 	}

@@ -251,11 +251,14 @@ type Transaction struct {
 	Kind TxnKind
 }
 
-// Explain is EXPLAIN [ANALYZE] statement.
+// Explain is EXPLAIN [ANALYZE] statement, or EXPLAIN [ANALYZE]
+// MATERIALIZED VIEW name (Materialize's form: the running view's
+// dataflow), when View is set and Stmt is nil.
 type Explain struct {
 	Pos
 	Analyze bool
 	Stmt    Statement
+	View    *Ident
 }
 
 // Generic is a statement recognised only by its leading keywords

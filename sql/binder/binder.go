@@ -40,6 +40,12 @@ type Binder struct {
 	// params holds the statement's $n parameters (params.go); nil when
 	// the statement may have none.
 	params *paramSet
+	// srfOK is set while a select-list item is bound, where a
+	// set-returning function may be called (srf.go).
+	srfOK bool
+	// srfWhere names the construct being bound where set-returning
+	// functions are not allowed (CASE, aggregate, ...), for the error.
+	srfWhere string
 }
 
 // New returns a binder.
@@ -58,6 +64,9 @@ type scopeCol struct {
 	// column: only a qualified reference reaches them and an unqualified
 	// * skips them, because the merged column stands for both.
 	qualOnly bool
+	// fields are the fields of a composite column (a set-returning
+	// function's row output by a derived table), nil for other columns.
+	fields types.Schema
 }
 
 // scope is the set of columns an expression may reference. eventTime

@@ -50,10 +50,21 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		return b.bindBinary(e, sc, agg)
 	case *ast.FuncCall:
 		if e.Over != nil {
-			return b.bindWindowCall(e, sc, agg)
+			return b.withoutSRF("window function calls", func() (plan.Expr, error) { return b.bindWindowCall(e, sc, agg) })
+		}
+		if e.Name == "array_agg" && !b.reg.IsAggregate(e.Name) {
+			if x, ok := arrayAggExpr(e); ok {
+				return b.bindExpr(x, sc, agg)
+			}
 		}
 		if b.reg.IsAggregate(e.Name) {
-			return b.bindAggregateCall(e, agg)
+			return b.withoutSRF("aggregate", func() (plan.Expr, error) { return b.bindAggregateCall(e, agg) })
+		}
+		if e.Name == fieldSelectFunc && e.Schema == "" {
+			return b.bindFieldSelect(e, sc, agg)
+		}
+		if b.isSetReturning(e.Name) {
+			return b.bindSRFCall(e, "", sc, agg)
 		}
 		if _, ok := lookupWindowFunc(e); ok && !b.reg.HasScalar(e.Name) {
 			return nil, sqlerr.At(sqlerr.WrongObjectType, e.Off, "window function %s requires an OVER clause", e.Name)
@@ -63,13 +74,13 @@ func (b *Binder) bindExpr(e ast.Expr, sc *scope, agg *aggCtx) (plan.Expr, error)
 		}
 		switch e.Name {
 		case "coalesce":
-			return b.bindCoalesce(e, sc, agg)
+			return b.withoutSRF("COALESCE", func() (plan.Expr, error) { return b.bindCoalesce(e, sc, agg) })
 		case "nullif":
 			return b.bindNullIf(e, sc, agg)
 		}
 		return b.bindCall(e, sc, agg)
 	case *ast.Case:
-		return b.bindCase(e, sc, agg)
+		return b.withoutSRF("CASE", func() (plan.Expr, error) { return b.bindCase(e, sc, agg) })
 	case *ast.IsBool:
 		return b.bindIsBool(e, sc, agg)
 	case *ast.Like:

@@ -43,7 +43,10 @@ func (b *Binder) bindFrom(t ast.TableExpr) (plan.Node, *scope, error) {
 			return b.bindSessionTVF(t)
 		}
 		if fns := scalar.SetFuncs(t.Name); fns != nil {
-			return b.bindSetFunc(t, fns)
+			return b.bindSetFunc(t)
+		}
+		if b.reg.HasScalar(t.Name) {
+			return b.bindScalarFrom(t)
 		}
 		return nil, nil, sqlerr.At(sqlerr.FeatureNotSupported, t.Off, "table function %s in FROM is not supported", t.Name)
 	case *ast.Subquery:
@@ -57,7 +60,11 @@ func (b *Binder) bindFrom(t ast.TableExpr) (plan.Node, *scope, error) {
 			return nil, nil, err
 		}
 		n = b.textUnknowns(n)
-		return n, scopeOf(t.Alias, n.Schema()), nil
+		sc := scopeOf(t.Alias, n.Schema())
+		for i := range sc.cols {
+			sc.cols[i].fields = compositeFields(n, i)
+		}
+		return n, sc, nil
 	case *ast.Join:
 		return b.bindJoin(t)
 	}

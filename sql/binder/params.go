@@ -110,9 +110,7 @@ func (b *Binder) inferParam(p *plan.Param, t types.Type, pos int) (plan.Expr, er
 	case slot.Kind == types.Unknown:
 		*slot = t
 	case *slot != t:
-		// Postgres reports 42P08 (ambiguous_parameter), which sqlerr
-		// does not catalogue yet.
-		return nil, sqlerr.At(sqlerr.DatatypeMismatch, pos, "inconsistent types deduced for parameter $%d", p.Idx).
+		return nil, sqlerr.At(sqlerr.AmbiguousParameter, pos, "inconsistent types deduced for parameter $%d", p.Idx).
 			WithDetail("%s versus %s", *slot, t)
 	}
 	return &plan.Param{Idx: p.Idx, Typ: t}, nil

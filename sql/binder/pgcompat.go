@@ -21,11 +21,15 @@ import (
 //   - x op ANY/ALL (array) is x op ANY/ALL (SELECT elem FROM unnest(array)),
 //     with the elements cast to x's type;
 //   - x[i] is array_element(x, i), an untyped value;
+//   - array_agg(x [ORDER BY ...]) renders the aggregated values as an
+//     array literal (see arrayAggCall);
 //   - a cast to an array type keeps the text;
 //   - x::regclass (regtype, regnamespace, regproc, regrole) of an oid is
 //     the object's name (regclassout(x), ...) and of a string the oid
 //     the name denotes (to_regclass(x), ...); both functions are
-//     registered by the engine, which owns the catalog.
+//     registered by the engine, which owns the catalog;
+//   - x::regtype[] (and the other reg* arrays) of an array of oids, such
+//     as pg_proc.proargtypes, is the array of the objects' names.
 //
 // Set-returning functions in FROM (generate_series, unnest,
 // pg_options_to_table) bind to plan.SetFunc.
@@ -60,8 +64,12 @@ func (b *Binder) bindPgCompat(e ast.Expr, sc *scope, agg *aggCtx) (x plan.Expr, 
 		return x, true, err
 	case *ast.Cast:
 		name := strings.TrimPrefix(strings.ToLower(e.Type.Name), "pg_catalog.")
-		if fn, isReg := regTypes[name]; isReg && !e.Type.Array {
-			x, err = b.bindRegCast(e, fn, sc, agg)
+		if fn, isReg := regTypes[name]; isReg {
+			if e.Type.Array {
+				x, err = b.bindRegArrayCast(e, sc, agg)
+			} else {
+				x, err = b.bindRegCast(e, fn, sc, agg)
+			}
 			return x, true, err
 		}
 		if !e.Type.Array {
@@ -167,6 +175,21 @@ func (b *Binder) bindRegCast(e *ast.Cast, fns [2]string, sc *scope, agg *aggCtx)
 	return b.callFn(fn, []plan.Expr{inner}, []int{e.X.Position()}, e.Off, fn)
 }
 
+// bindRegArrayCast binds x::regtype[] (or another reg* array) as
+// CASE WHEN x IS NULL THEN NULL ELSE ARRAY(SELECT e::oid::regtype FROM unnest(x) e) END:
+// the names of the objects whose oids x holds, NULL for NULL.
+func (b *Binder) bindRegArrayCast(e *ast.Cast, sc *scope, agg *aggCtx) (plan.Expr, error) {
+	p := e.Pos
+	elem := &ast.ColumnRef{Pos: p, Parts: []string{"_reg", "e"}}
+	oid := &ast.Cast{Pos: p, X: elem, Type: ast.TypeName{Pos: p, Name: "oid"}}
+	reg := &ast.Cast{Pos: p, X: oid, Type: ast.TypeName{Pos: p, Name: e.Type.Name}}
+	q := &ast.Select{Pos: p, Items: []ast.SelectItem{{Pos: p, Expr: reg}},
+		From: &ast.TableFunc{Pos: p, Name: "unnest", Args: []ast.Expr{e.X}, Alias: "_reg", ColumnAliases: []string{"e"}}}
+	arr := &ast.ArraySubquery{Pos: p, Query: q}
+	null := &ast.Literal{Pos: p, Kind: ast.LitNull}
+	return b.bindExpr(&ast.Case{Pos: p, Whens: []ast.When{{Cond: &ast.IsNull{Pos: p, X: e.X}, Result: null}}, Else: arr}, sc, agg)
+}
+
 // bindArraySubquery binds ARRAY(q) as
 // (SELECT '{' || coalesce(string_agg(array_elem_out(col::text), ','), ”) || '}' FROM (q) _array).
 func (b *Binder) bindArraySubquery(e *ast.ArraySubquery, sc *scope) (plan.Expr, error) {
@@ -210,45 +233,19 @@ func (b *Binder) bindArrayQuantified(e *ast.Quantified, sc *scope, agg *aggCtx) 
 // bindSetFunc binds a set-returning function in FROM. Its arguments see
 // the enclosing queries' columns (a correlated subquery's outer
 // references) but not the sibling FROM items.
-func (b *Binder) bindSetFunc(t *ast.TableFunc, overloads []scalar.SetFunc) (plan.Node, *scope, error) {
+func (b *Binder) bindSetFunc(t *ast.TableFunc) (plan.Node, *scope, error) {
 	sc := &scope{eventTime: -1, outer: b.outer}
 	args := make([]plan.Expr, len(t.Args))
-	ts := make([]types.Type, len(t.Args))
 	for i, a := range t.Args {
 		x, err := b.bindExpr(a, sc, nil)
 		if err != nil {
 			return nil, nil, err
 		}
-		args[i], ts[i] = x, x.Type()
+		args[i] = x
 	}
-	var fn *scalar.SetFunc
-	for i := range overloads {
-		o := &overloads[i]
-		if len(o.Args) != len(args) {
-			continue
-		}
-		fits := true
-		for j, a := range ts {
-			fits = fits && (a == o.Args[j] || a.Kind == types.Unknown || types.ImplicitCast(a, o.Args[j]) ||
-				(a.IsString() && o.Args[j].IsString()))
-		}
-		if fits {
-			fn = o
-			break
-		}
-	}
-	if fn == nil {
-		names := make([]string, len(ts))
-		for i, a := range ts {
-			names[i] = a.String()
-		}
-		return nil, nil, sqlerr.At(sqlerr.UndefinedFunction, t.Off, "function %s(%s) does not exist", t.Name, strings.Join(names, ", "))
-	}
-	for i := range args {
-		var err error
-		if args[i], err = b.coerce(args[i], fn.Args[i], t.Args[i].Position()); err != nil {
-			return nil, nil, err
-		}
+	fn, args, err := b.resolveSetFunc(t.Name, args, t.Args, t.Off)
+	if err != nil {
+		return nil, nil, err
 	}
 	cols := append(types.Schema(nil), fn.Cols...)
 	alias := t.Alias
@@ -264,4 +261,50 @@ func (b *Binder) bindSetFunc(t *ast.TableFunc, overloads []scalar.SetFunc) (plan
 		}
 	}
 	return &plan.SetFunc{Name: t.Name, Args: args, Cols: cols, Gen: fn.Gen}, scopeOf(alias, cols), nil
+}
+
+// bindScalarFrom binds a scalar function used as a FROM item
+// (FROM string_to_array(...) AS s): one row with one column, named by
+// the column alias, else the table alias, else the function, as in
+// PostgreSQL. Like a set-returning function's, its arguments see the
+// enclosing queries' columns but not the sibling FROM items.
+func (b *Binder) bindScalarFrom(t *ast.TableFunc) (plan.Node, *scope, error) {
+	sc := &scope{eventTime: -1, outer: b.outer}
+	x, err := b.bindExpr(&ast.FuncCall{Pos: t.Pos, Name: t.Name, Args: t.Args}, sc, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(t.ColumnAliases) > 1 {
+		return nil, nil, sqlerr.At(sqlerr.InvalidColumnReference, t.Off, "too many column aliases specified for function %s", t.Name)
+	}
+	alias, name := t.Alias, t.Name
+	if alias == "" {
+		alias = t.Name
+	} else {
+		name = t.Alias
+	}
+	if len(t.ColumnAliases) == 1 {
+		name = t.ColumnAliases[0]
+	}
+	n := &plan.Project{Input: &plan.Values{Rows: [][]plan.Expr{{}}}, Exprs: []plan.Expr{x}, Names: []string{name}, Hidden: []bool{false}}
+	return n, scopeOf(alias, n.Schema()), nil
+}
+
+// arrayAggExpr rewrites array_agg(x [ORDER BY ...] [FILTER ...]) as
+// '{' || string_agg(array_elem_out(x::text), ',' [ORDER BY ...]) || '}':
+// the array literal of the values in the call's order (NULL elements
+// included), NULL when there are no rows, as array_agg's result. The
+// array is text, like every array in Tocsin. ok is false for a form it
+// does not cover (array_agg(*), several arguments).
+func arrayAggExpr(f *ast.FuncCall) (ast.Expr, bool) {
+	if len(f.Args) != 1 || f.Star || len(f.WithinGroup) > 0 || f.Over != nil {
+		return nil, false
+	}
+	p := f.Pos
+	str := func(v string) ast.Expr { return &ast.Literal{Pos: p, Kind: ast.LitString, Value: v} }
+	elem := &ast.FuncCall{Pos: p, Name: "array_elem_out", Args: []ast.Expr{
+		&ast.Cast{Pos: p, X: f.Args[0], Type: ast.TypeName{Pos: p, Name: "text"}}}}
+	agg := *f
+	agg.Name, agg.Schema, agg.Args = "string_agg", "", []ast.Expr{elem, str(",")}
+	return &ast.Binary{Pos: p, Op: ast.OpConcat, L: &ast.Binary{Pos: p, Op: ast.OpConcat, L: str("{"), R: &agg}, R: str("}")}, true
 }

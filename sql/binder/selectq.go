@@ -33,6 +33,9 @@ type selItem struct {
 }
 
 func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
+	savedSRF, savedWhere := b.srfOK, b.srfWhere
+	b.srfOK, b.srfWhere = false, ""
+	defer func() { b.srfOK, b.srfWhere = savedSRF, savedWhere }()
 	win, err := newWinCtx(s.Windows)
 	if err != nil {
 		return nil, err
@@ -91,6 +94,15 @@ func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A GROUP BY key that is a set-returning function (GROUP BY
+		// the alias of one) is computed below the grouping, as in
+		// PostgreSQL; the select list's references to it become
+		// references to the key.
+		exprs := make([]*plan.Expr, len(keyExprs))
+		for i := range keyExprs {
+			exprs[i] = &keyExprs[i]
+		}
+		input = buildProjectSet(input, exprs, selectExprs(items, order))
 		input, post, err = b.buildAggregate(input, sc, keyExprs, agg)
 		if err != nil {
 			return nil, err
@@ -127,6 +139,9 @@ func (b *Binder) bindSelect(s *ast.Select) (plan.Node, error) {
 			order[i].expr = winRewrite(order[i].expr)
 		}
 	}
+
+	// Set-returning functions run over the grouped and windowed rows.
+	input = buildProjectSet(input, selectExprs(items, order), nil)
 
 	// The projection: visible items, then hidden group keys a view must
 	// keep, then hidden ORDER BY expressions.
@@ -233,7 +248,9 @@ func (b *Binder) bindSelectList(items []ast.SelectItem, sc *scope, agg *aggCtx) 
 			}
 			continue
 		}
+		b.srfOK = true
 		x, err := b.bindExpr(it.Expr, sc, agg)
+		b.srfOK = false
 		if err != nil {
 			return nil, err
 		}
@@ -252,6 +269,9 @@ func outputName(e ast.Expr) string {
 	case *ast.ColumnRef:
 		return e.Name()
 	case *ast.FuncCall:
+		if lit, ok := fieldSelectName(e); ok {
+			return lit
+		}
 		return e.Name
 	case *ast.Cast:
 		if n := outputName(e.X); n != "?column?" {

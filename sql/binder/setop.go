@@ -72,14 +72,17 @@ func (b *Binder) lookupCTE(name string) *cteBinding {
 }
 
 // textUnknowns resolves output columns of unknown type (untyped literals
-// and NULLs) to text, as Postgres does for a subquery's outputs.
+// and NULLs) to text, as Postgres does for a subquery's outputs. An
+// untyped element of an array carried as text (x[i], unnest(indkey))
+// stays untyped: it stands for a value of the array's element type,
+// which a real array would give it (see srf.go).
 func (b *Binder) textUnknowns(n plan.Node) plan.Node {
 	s := n.Schema()
 	ts := make([]types.Type, len(s))
 	found := false
 	for i, c := range s {
 		ts[i] = c.Type
-		if c.Type.Kind == types.Unknown {
+		if c.Type.Kind == types.Unknown && !arrayElement(n, i) {
 			ts[i], found = types.TextType, true
 		}
 	}

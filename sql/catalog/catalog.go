@@ -23,6 +23,9 @@ const (
 	// KindSystem is a read-only relation the engine computes (dead
 	// letters, late rows, checkpoints, ...).
 	KindSystem
+	// KindRole marks a role's entry in a durable catalog; roles are not
+	// Objects (see Role).
+	KindRole
 )
 
 // String returns the SQL name of the kind.
@@ -38,6 +41,8 @@ func (k Kind) String() string {
 		return "sink"
 	case KindSystem:
 		return "system table"
+	case KindRole:
+		return "role"
 	}
 	return "object"
 }
@@ -121,11 +126,13 @@ type Catalog struct {
 	nextID uint32
 	byName map[string]*Object
 	byID   map[uint32]*Object
+	// roles are the roles created in SQL, by name (roles.go).
+	roles map[string]Role
 }
 
 // New returns an empty catalog.
 func New() *Catalog {
-	return &Catalog{nextID: FirstID, byName: map[string]*Object{}, byID: map[uint32]*Object{}}
+	return &Catalog{nextID: FirstID, byName: map[string]*Object{}, byID: map[uint32]*Object{}, roles: map[string]Role{}}
 }
 
 func key(name string) string { return strings.ToLower(name) }

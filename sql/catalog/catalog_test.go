@@ -63,3 +63,38 @@ func TestSystemIDs(t *testing.T) {
 		t.Fatal("duplicate ID accepted")
 	}
 }
+
+func TestRoles(t *testing.T) {
+	c := New()
+	id := c.NextID()
+	if err := c.AddRole(Role{ID: id, Name: "alice", Login: true, Password: "md5x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddRole(Role{ID: c.NextID(), Name: "alice"}); sqlerr.CodeOf(err) != sqlerr.DuplicateObject {
+		t.Fatalf("duplicate role: %v", err)
+	}
+	// Roles do not share the relations' namespace, and replayed IDs move
+	// the sequence on.
+	if err := c.Add(&Object{ID: c.NextID(), Kind: KindTable, Name: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddRole(Role{ID: 90000, Name: "Alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if next := c.NextID(); next != 90001 {
+		t.Fatalf("NextID after replayed role = %d", next)
+	}
+	if err := c.ReplaceRole(Role{ID: id, Name: "alice", Password: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := c.Role("alice"); !ok || r.Password != "new" || r.Login {
+		t.Fatalf("Role = %+v, %v", r, ok)
+	}
+	if err := c.ReplaceRole(Role{Name: "bob"}); sqlerr.CodeOf(err) != sqlerr.UndefinedObject {
+		t.Fatalf("replace unknown: %v", err)
+	}
+	c.RemoveRole("alice")
+	if rs := c.Roles(); len(rs) != 1 || rs[0].Name != "Alice" {
+		t.Fatalf("Roles = %+v", rs)
+	}
+}

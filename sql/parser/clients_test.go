@@ -10,9 +10,7 @@ import (
 // on purpose, each identified by a fragment of its text, with the
 // reason. The test fails if one of them starts to parse (update the
 // list) or if any other query fails.
-var knownClientFailures = map[string]string{
-	"(information_schema._pg_expandarray(i.indkey)).n": "field selection (x).f has no ast node",
-}
+var knownClientFailures = map[string]string{}
 
 // TestClientQueries parses every catalog query that psql, pgJDBC,
 // SQLAlchemy, pgcli, Grafana, Metabase and pgx were observed to send.

@@ -300,6 +300,9 @@ func (c *converter) funcCall(n *tast.FuncCallExpr) (ast.Expr, error) {
 		return &ast.Row{Pos: p, Elems: args}, nil
 	case mkSQLFunc:
 		return &ast.FuncCall{Pos: p, Name: m.name, Args: args}, nil
+	case mkField:
+		x, err := one()
+		return &ast.FuncCall{Pos: p, Name: FieldSelectFunc, Args: []ast.Expr{x, &ast.Literal{Pos: p, Kind: ast.LitString, Value: m.name}}}, err
 	case mkQuant:
 		return nil, sqlerr.At(sqlerr.SyntaxError, m.pos, "syntax error at or near \"%s\"", c.s.raw(c.s.tokenAt(m.pos)))
 	}

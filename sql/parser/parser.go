@@ -97,6 +97,9 @@ func (s *session) statement(start, end int) (ast.Statement, error) {
 		return nil, s.syntaxErr(t)
 	}
 	p := &stmtParser{s: s, i: start, start: start, end: end}
+	if st, ok, err := p.roleStmt(); ok {
+		return st, err
+	}
 	switch t.val {
 	case "select", "with", "values", "table":
 		return s.queryStmt(start, end)

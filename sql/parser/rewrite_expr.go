@@ -408,7 +408,15 @@ func (r *rewriter) postfix(i, mark, start int, allowAT bool) (int, error) {
 			r.emit(")", t.off)
 			i = j
 		case t.isOp(".") && i > 0 && (r.s.toks[i-1].isOp(")") || r.s.toks[i-1].isOp("]")):
-			return 0, unsupported(t, "field selection from a composite value is not supported")
+			// (x).field, see FieldSelectFunc.
+			f := r.at(i + 1)
+			if f.kind != tIdent && f.kind != tQIdent {
+				return 0, unsupported(t, "only a named field can be selected from a composite value")
+			}
+			name, _ := r.s.newMarker(marker{kind: mkField, name: f.val, pos: t.off})
+			r.insertAt(mark, quoteIdent(name)+"(", start)
+			r.emit(")", t.off)
+			i += 2
 		default:
 			return i, nil
 		}

@@ -168,6 +168,7 @@ const (
 	mkCTE
 	mkWindow
 	mkColumn
+	mkField
 )
 
 var markerNames = [...]string{
@@ -176,6 +177,7 @@ var markerNames = [...]string{
 	mkSQLFunc: "sqlfn", mkQuant: "quant", mkOp: "op", mkDistinct: "distinct",
 	mkSymmetric: "symmetric", mkNulls: "nulls", mkCall: "fn", mkFilter: "filter",
 	mkLike: "like", mkFrom: "from", mkCTE: "cte", mkWindow: "win", mkColumn: "col",
+	mkField: "field",
 }
 
 // marker is the side-table entry behind one invented name. Only the

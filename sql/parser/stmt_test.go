@@ -11,7 +11,7 @@ import (
 // texts, query texts, positions of statements and Generic verbs.
 func TestStatementFields(t *testing.T) {
 	text := "SELECT 1;\n  CREATE MATERIALIZED VIEW v AS SELECT a FROM t EMIT ON WINDOW CLOSE ;" +
-		" CREATE SOURCE s (a INT) FORMAT JSON; DISCARD ALL; EXPLAIN CREATE SINK k FROM v WITH (x = 'y')"
+		" CREATE SOURCE s (a INT) FORMAT JSON; VACUUM FULL; EXPLAIN CREATE SINK k FROM v WITH (x = 'y')"
 	stmts, err := Parse(text)
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +28,7 @@ func TestStatementFields(t *testing.T) {
 		t.Errorf("CreateSource text %q", cs.Text)
 	}
 	g := stmts[3].(*ast.Generic)
-	if g.Verb != "discard" || !reflect.DeepEqual(g.Args, []string{"ALL"}) || g.Text != "DISCARD ALL" {
+	if g.Verb != "vacuum" || !reflect.DeepEqual(g.Args, []string{"FULL"}) || g.Text != "VACUUM FULL" {
 		t.Errorf("Generic: %+v", g)
 	}
 	ex := stmts[4].(*ast.Explain)

@@ -268,6 +268,18 @@ func (p *stmtParser) explain() (ast.Statement, error) {
 	if p.atEnd() {
 		return nil, p.err()
 	}
+	if p.tok().is("materialized") && p.i+1 < p.end && p.s.toks[p.i+1].is("view") {
+		p.i += 2
+		name, err := p.qualified()
+		if err != nil {
+			return nil, err
+		}
+		if !p.atEnd() {
+			return nil, p.err()
+		}
+		ex.View = &name
+		return ex, nil
+	}
 	inner, err := p.s.statement(p.i, p.end)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,9 @@
 //     and appends their columns; frames are typed (Frame, FrameBound).
 //   - With defines CTEs that CTEScans read by ID; each CTE is computed
 //     at most once per execution of its With.
+//   - SetFunc is a set-returning function in FROM; ProjectSet runs the
+//     set-returning functions of a select list (SRFCall) in lockstep
+//     over each input row, PostgreSQL 10+'s semantics.
 //
 // Subqueries used as expressions are plan.Subquery values: their plan is
 // bound in its own scope and reads the enclosing query's values only

@@ -274,6 +274,10 @@ func Equal(a, b Expr) bool {
 	case *WindowRef:
 		y, ok := b.(*WindowRef)
 		return ok && x.Idx == y.Idx
+	case *SRFCall:
+		// Each call of a set-returning function is its own generator.
+		y, ok := b.(*SRFCall)
+		return ok && x == y
 	case *Subquery:
 		// Two subqueries are the same expression only if they are the
 		// same bound occurrence.
@@ -315,7 +319,7 @@ func Rewrite(e Expr, f func(Expr) Expr) Expr {
 		return f(&Not{X: Rewrite(x.X, f)})
 	case *IsNull:
 		return f(&IsNull{X: Rewrite(x.X, f), Not: x.Not})
-	case *Case, *Coalesce, *Subquery:
+	case *Case, *Coalesce, *Subquery, *SRFCall:
 		y, _ := MapChildren(e, func(c Expr) (Expr, error) { return Rewrite(c, f), nil })
 		return f(y)
 	}
@@ -355,6 +359,10 @@ func Walk(e Expr, f func(Expr)) {
 		}
 		Walk(x.Else, f)
 	case *Coalesce:
+		for _, a := range x.Args {
+			Walk(a, f)
+		}
+	case *SRFCall:
 		for _, a := range x.Args {
 			Walk(a, f)
 		}
@@ -457,6 +465,14 @@ func MapChildren(e Expr, f func(Expr) (Expr, error)) (Expr, error) {
 			return nil, err
 		}
 		return &Coalesce{Args: args, Typ: x.Typ}, nil
+	case *SRFCall:
+		args, err := mapList(x.Args)
+		if err != nil {
+			return nil, err
+		}
+		c := *x
+		c.Args = args
+		return &c, nil
 	case *Subquery:
 		c := *x
 		if x.X != nil {

@@ -26,6 +26,8 @@ func NodeExprs(n Node) []Expr {
 		}
 	case *SetFunc:
 		return n.Args
+	case *ProjectSet:
+		return n.SRFArgs()
 	}
 	return nil
 }
@@ -108,6 +110,14 @@ func MapExprs(n Node, f func(Expr) Expr) Node {
 		c := *n
 		c.Args = mapList(n.Args)
 		return &c
+	case *ProjectSet:
+		c := &ProjectSet{Input: MapExprs(n.Input, f), Funcs: make([]*SRFCall, len(n.Funcs))}
+		for i, fn := range n.Funcs {
+			x := *fn
+			x.Args = mapList(fn.Args)
+			c.Funcs[i] = &x
+		}
+		return c
 	}
 	panic(fmt.Sprintf("BUG: MapExprs: unknown plan node %T", n))
 }

@@ -32,6 +32,7 @@ var (
 	InvalidPreceding             = Code{"22013"}
 	InvalidArgumentForNthValue   = Code{"22016"}
 	InvalidArgumentForNtile      = Code{"22014"}
+	CharacterNotInRepertoire     = Code{"22021"}
 	InvalidTextRepresentation    = Code{"22P02"}
 	BadCopyFileFormat            = Code{"22P04"}
 	UntranslatableCharacter      = Code{"22P05"}
@@ -39,8 +40,10 @@ var (
 	NotNullViolation             = Code{"23502"}
 	UniqueViolation              = Code{"23505"}
 	InvalidTransactionState      = Code{"25000"}
+	ActiveSQLTransaction         = Code{"25001"}
 	ReadOnlySQLTransaction       = Code{"25006"}
 	InFailedSQLTransaction       = Code{"25P02"}
+	InvalidSQLStatementName      = Code{"26000"}
 	InvalidAuthorization         = Code{"28000"}
 	InvalidCatalogName           = Code{"3D000"}
 	InvalidPassword              = Code{"28P01"}
@@ -56,6 +59,9 @@ var (
 	DuplicateColumn              = Code{"42701"}
 	DuplicateObject              = Code{"42710"}
 	DuplicateTable               = Code{"42P07"}
+	DuplicateCursor              = Code{"42P03"}
+	DuplicatePreparedStatement   = Code{"42P05"}
+	AmbiguousParameter           = Code{"42P08"}
 	AmbiguousColumn              = Code{"42702"}
 	AmbiguousFunction            = Code{"42725"}
 	GroupingError                = Code{"42803"}
@@ -65,13 +71,16 @@ var (
 	InvalidObjectDefinition      = Code{"42P17"}
 	InvalidRecursion             = Code{"42P19"}
 	DuplicateAlias               = Code{"42712"}
+	ReservedName                 = Code{"42939"}
 	WindowingError               = Code{"42P20"}
 	InvalidParameterType         = Code{"42P18"}
 	ProgramLimitExceeded         = Code{"54000"}
 	ObjectNotInPrerequisiteState = Code{"55000"}
+	ObjectInUse                  = Code{"55006"}
 	OperatorIntervention         = Code{"57000"}
 	QueryCanceled                = Code{"57014"}
 	AdminShutdown                = Code{"57P01"}
+	IdleSessionTimeout           = Code{"57P05"}
 	TooManyConnections           = Code{"53300"}
 	ConfigFileError              = Code{"F0000"}
 	IOError                      = Code{"58030"}

@@ -3,6 +3,9 @@ package sqlerr
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"testing"
 )
 
@@ -51,5 +54,47 @@ func TestWrapKeepsCause(t *testing.T) {
 	e := Wrap(cause, IOError, "checkpoint %d", 3)
 	if !errors.Is(e, cause) || e.Msg != "checkpoint 3: disk full" {
 		t.Fatalf("wrap: %v", e)
+	}
+}
+
+// TestCatalogComplete checks that Lookup's catalog holds every code
+// declared in codes.go, once, and finds each by its SQLSTATE.
+func TestCatalogComplete(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "codes.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := 0
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.VAR {
+			continue
+		}
+		for _, spec := range g.Specs {
+			declared += len(spec.(*ast.ValueSpec).Names)
+		}
+	}
+	if declared != len(catalog) {
+		t.Fatalf("codes.go declares %d codes, catalog lists %d", declared, len(catalog))
+	}
+	seen := map[string]bool{}
+	for _, c := range catalog {
+		if len(c.s) != 5 || seen[c.s] {
+			t.Errorf("code %q is malformed or listed twice", c.s)
+		}
+		seen[c.s] = true
+		if got, ok := Lookup(c.s); !ok || got != c {
+			t.Errorf("Lookup(%q) = %v, %v", c.s, got, ok)
+		}
+	}
+	if _, ok := Lookup("99999"); ok {
+		t.Error("Lookup found an undeclared code")
+	}
+	for _, c := range []Code{DuplicateCursor, DuplicatePreparedStatement, InvalidSQLStatementName, IdleSessionTimeout,
+		AmbiguousParameter, CharacterNotInRepertoire, ActiveSQLTransaction, InvalidCursorName, DuplicateObject,
+		UndefinedObject, InvalidPassword, InvalidAuthorization} {
+		if !seen[c.s] {
+			t.Errorf("%s missing", c)
+		}
 	}
 }

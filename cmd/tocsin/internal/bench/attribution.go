@@ -1,0 +1,234 @@
+package bench
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tocsin-db/tocsin/engine"
+	"github.com/tocsin-db/tocsin/functions"
+)
+
+// tracker attributes the changes a view's subscription delivers to the
+// events that caused them, and so measures each event's latency from its
+// send to its effect being visible. The producer registers events (sent)
+// and the subscription reports changes (Rows); both hold mu.
+type tracker struct {
+	w     *Workload
+	start time.Time
+
+	mu sync.Mutex
+	// Per event, indexed by seq (the latency phase numbers events 0..).
+	sendNs    []int64
+	visNs     []int64 // -1 until visible
+	trackable []bool
+	tsOf      []int64
+	// byGroupCount: each group's events in send order, how many of them
+	// the view reflects, and how many of its groups each event still
+	// waits for.
+	groups map[groupID][]int32
+	seen   map[groupID]int64
+	need   []uint8
+	// byWatermark: the watermark after each event.
+	wmt     watermarkTracker
+	wmAfter []int64
+
+	cols  []engine.Column
+	idx   struct{ diff, seq, window, service, n int }
+	ready chan struct{}
+	once  sync.Once
+}
+
+type groupID struct {
+	window  int64
+	service int
+}
+
+var _ engine.ResultWriter = (*tracker)(nil)
+
+func newTracker(w *Workload, capacity int) *tracker {
+	t := &tracker{w: w, start: time.Now(), ready: make(chan struct{}),
+		sendNs: make([]int64, 0, capacity), visNs: make([]int64, 0, capacity),
+		trackable: make([]bool, 0, capacity), tsOf: make([]int64, 0, capacity)}
+	switch w.attr {
+	case byGroupCount:
+		t.groups, t.seen = map[groupID][]int32{}, map[groupID]int64{}
+	case byWatermark:
+		t.wmAfter = make([]int64, 0, capacity)
+	}
+	return t
+}
+
+// now returns the nanoseconds since the tracker started (monotonic).
+func (t *tracker) now() int64 { return int64(time.Since(t.start)) }
+
+// sent registers events about to be delivered, with their send time.
+// They must be registered in seq order, before delivery.
+func (t *tracker) sent(evs []event, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range evs {
+		e := &evs[i]
+		seq := int32(len(t.sendNs))
+		t.sendNs = append(t.sendNs, at)
+		t.visNs = append(t.visNs, -1)
+		t.tsOf = append(t.tsOf, e.ts)
+		ok := true
+		switch t.w.attr {
+		case bySeq:
+			ok = e.req == nil || t.w.passes == nil || t.w.passes(e.req)
+		case byGroupCount:
+			var n uint8
+			windowsOf(e.ts, t.w.sizeMs, t.w.slideMs, func(s int64) {
+				g := groupID{window: s, service: e.req.Service}
+				t.groups[g] = append(t.groups[g], seq)
+				n++
+			})
+			t.need = append(t.need, n)
+		case byWatermark:
+			t.wmAfter = append(t.wmAfter, t.wmt.observe(e.part, e.ts))
+		}
+		t.trackable = append(t.trackable, ok)
+	}
+}
+
+// Columns implements engine.ResultWriter: SUBSCRIBE's columns.
+func (t *tracker) Columns(cols []engine.Column) error {
+	t.cols = cols
+	t.idx.diff = indexOf(cols, "tocsin_diff")
+	t.idx.seq = indexOf(cols, "seq")
+	t.idx.window = indexOf(cols, "window_start")
+	t.idx.service = indexOf(cols, "service")
+	t.idx.n = indexOf(cols, "n")
+	if t.idx.diff < 0 || (t.w.attr == byGroupCount && (t.idx.window < 0 || t.idx.service < 0 || t.idx.n < 0)) ||
+		(t.w.attr != byGroupCount && t.idx.seq < 0) {
+		return errors.New("bench: the view lacks the columns latency attribution needs")
+	}
+	t.once.Do(func() { close(t.ready) })
+	return nil
+}
+
+// Rows implements engine.ResultWriter: a batch of the view's changes.
+func (t *tracker) Rows(rec arrow.RecordBatch) error {
+	at := t.now()
+	datum := func(col, row int) int64 {
+		return functions.DatumAt(rec.Column(col), t.cols[col].Type, row).I
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := 0; i < int(rec.NumRows()); i++ {
+		if datum(t.idx.diff, i) <= 0 {
+			continue
+		}
+		if t.w.attr != byGroupCount {
+			t.observeSeq(datum(t.idx.seq, i), at)
+			continue
+		}
+		svc := functions.DatumAt(rec.Column(t.idx.service), t.cols[t.idx.service].Type, i).S
+		k, err := strconv.Atoi(strings.TrimPrefix(svc, "svc-"))
+		if err != nil {
+			continue
+		}
+		t.observeGroup(groupID{window: datum(t.idx.window, i) / 1000, service: k}, datum(t.idx.n, i), at)
+	}
+	return nil
+}
+
+// observeSeq records that the row of event seq became visible at (mu
+// held).
+func (t *tracker) observeSeq(seq, at int64) {
+	if seq >= 0 && seq < int64(len(t.visNs)) && t.visNs[seq] < 0 {
+		t.visNs[seq] = at
+	}
+}
+
+// observeGroup records that group g's count reached n at (mu held): its
+// first n events are reflected in that window.
+func (t *tracker) observeGroup(g groupID, n, at int64) {
+	list := t.groups[g]
+	n = min(n, int64(len(list)))
+	for j := t.seen[g]; j < n; j++ {
+		seq := list[j]
+		t.need[seq]--
+		if t.need[seq] == 0 {
+			t.visNs[seq] = at
+		}
+	}
+	t.seen[g] = max(t.seen[g], n)
+}
+
+// Complete, Empty, Notice and CopyIn implement engine.ResultWriter.
+func (t *tracker) Complete(string) error         { return nil }
+func (t *tracker) Empty() error                  { return nil }
+func (t *tracker) Notice(string, string) error   { return nil }
+func (t *tracker) CopyIn(int) (io.Reader, error) { return nil, errors.New("bench: no COPY data") }
+
+// origin returns the index of the event latency is measured from for
+// event seq: the event itself, or (byWatermark) the first event after
+// which the watermark passed its event time; -1 if none has been sent.
+func (t *tracker) origin(seq int) int {
+	if t.w.attr != byWatermark {
+		return seq
+	}
+	ts := t.tsOf[seq]
+	j, _ := slices.BinarySearchFunc(t.wmAfter, ts, func(wm, ts int64) int {
+		if wm > ts {
+			return 1
+		}
+		return -1
+	})
+	if j == len(t.wmAfter) {
+		return -1
+	}
+	return j
+}
+
+// pending returns how many events that must become visible are not
+// visible yet (byWatermark: those the last watermark passed).
+func (t *tracker) pending() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	wm := t.wmt.current()
+	n := 0
+	for seq, vis := range t.visNs {
+		if vis < 0 && t.trackable[seq] && (t.w.attr != byWatermark || t.tsOf[seq] < wm) {
+			n++
+		}
+	}
+	return n
+}
+
+// latencies returns the measured events' latencies in nanoseconds,
+// sorted, and how many measured events never became visible.
+func (t *tracker) latencies(fromNs int64) (lat []int64, missing int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for seq := range t.sendNs {
+		o := t.origin(seq)
+		if !t.trackable[seq] || o < 0 || t.sendNs[o] < fromNs {
+			continue
+		}
+		if t.visNs[seq] < 0 {
+			missing++
+			continue
+		}
+		lat = append(lat, t.visNs[seq]-t.sendNs[o])
+	}
+	slices.Sort(lat)
+	return lat, missing
+}
+
+// percentile returns the nearest-rank p-quantile of sorted values.
+func percentile(sorted []int64, p float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	k := int(p*float64(len(sorted))+0.999999999) - 1
+	return sorted[min(max(k, 0), len(sorted)-1)]
+}
