@@ -8,7 +8,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/engine/view"
 	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/functions/aggregate"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
@@ -125,3 +127,106 @@ func BenchmarkHashAggStateBytes(b *testing.B) {
 		runtime.KeepAlive(recs)
 	}
 }
+
+// BenchmarkTumbleViewBytesPerKey measures the whole state of workload 2
+// of `tocsin bench` (count/sum/avg/max per key over a 1-minute TUMBLE)
+// with 1,000,000 live keys: the hash aggregate (window_start,
+// 'svc-NNNNNN' keys, emitting its changes) and the view store holding
+// its rows. It reports the Go heap in use after a GC over the number of
+// keys, everything included (key tables, maps, dirty sets): right after
+// loading (every key changed since the last checkpoint, the peak between
+// checkpoints) and after a checkpoint of both. inuse-bytes/key counts
+// the heap spans in use instead of the live objects (fragmentation
+// included).
+//
+//	go test ./engine/ops -run '^$' -bench TumbleViewBytesPerKey -benchtime 1x
+func BenchmarkTumbleViewBytesPerKey(b *testing.B) {
+	const keys = 1_000_000
+	for i := 0; i < b.N; i++ {
+		var recs []arrow.RecordBatch
+		for k := 0; k < keys; k += 8192 {
+			evs := benchEvents(k, min(8192, keys-k), keys)
+			for j := range evs {
+				evs[j].key = fmt.Sprintf("svc-%06d", (k+j)%keys)
+			}
+			recs = append(recs, record(evs))
+		}
+		ctx := &functions.Context{}
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		win, agg, store := newWorkload2(b)
+		for _, rec := range recs {
+			err := win.Push(ctx, batch.Chunk{Rec: rec}, func(c batch.Chunk) error {
+				return agg.Push(ctx, c, store.Apply)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		store.Publish()
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		if agg.Groups() != keys || store.Len() != keys {
+			b.Fatalf("%d groups, %d rows", agg.Groups(), store.Len())
+		}
+		b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/keys, "bytes/key")
+		b.ReportMetric(float64(int64(m1.HeapInuse)-int64(m0.HeapInuse))/keys, "inuse-bytes/key")
+		if err := agg.Checkpoint(discardSink{}, false); err != nil {
+			b.Fatal(err)
+		}
+		if err := store.Checkpoint(discardSink{}, false); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/keys, "bytes/key-checkpointed")
+		runtime.KeepAlive(recs)
+		runtime.KeepAlive(win)
+		runtime.KeepAlive(agg)
+		runtime.KeepAlive(store)
+	}
+}
+
+// newWorkload2 returns TUMBLE(1 minute) → HashAgg(count, sum, avg, max
+// by window_start, key) → a view store keyed by (window_start, key).
+func newWorkload2(b *testing.B) (*WindowAssign, *HashAgg, *view.Store) {
+	reg := functions.NewRegistry()
+	aggregate.Register(reg)
+	winSchema := append(append(types.Schema{}, inSchema...),
+		types.Column{Name: "window_start", Type: types.TimestampType},
+		types.Column{Name: "window_end", Type: types.TimestampType})
+	mk := func(name string, args ...types.Type) AggSpec {
+		a, _, err := reg.ResolveAggregate(name, args, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		newState := func() (functions.GroupState, error) { return a.New(args, functions.AggOptions{}) }
+		s, err := newState()
+		if err != nil {
+			b.Fatal(err)
+		}
+		spec := AggSpec{State: s, New: newState, Filter: -1}
+		if len(args) > 0 {
+			spec.Args = []int{2}
+		}
+		return spec
+	}
+	out := types.Schema{
+		{Name: "window_start", Type: types.TimestampType}, {Name: "service", Type: types.TextType},
+		{Name: "n", Type: types.Int64Type}, {Name: "total", Type: types.Float64Type},
+		{Name: "avg_ms", Type: types.Float64Type}, {Name: "max_ms", Type: types.Float64Type},
+	}
+	agg := NewHashAgg(HashAggConfig{
+		Input: winSchema, Keys: []int{3, 0}, Out: out,
+		Aggs:   []AggSpec{mk("count"), mk("sum", types.Float64Type), mk("avg", types.Float64Type), mk("max", types.Float64Type)},
+		Window: &WindowClose{KeyCol: 0, Plus: minute},
+	})
+	return NewWindowAssign(1, minute, minute, 0, winSchema), agg, view.NewStore(out, []int{0, 1}, true)
+}
+
+// discardSink is a state.Sink that drops what it is given.
+type discardSink struct{}
+
+func (discardSink) Put(key, value []byte) {}
+func (discardSink) Delete(key []byte)     {}

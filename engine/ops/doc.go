@@ -10,4 +10,15 @@
 // they need no locks. Input chunks are borrowed for the call only.
 // Every operator is a state.Snapshotter; stateless ones snapshot to
 // nothing.
+//
+// Hash aggregation (hashagg.go, grouptable.go, groupkeys.go) keeps each
+// group's key columns as typed values indexed by a dense group id
+// (keyCol), and maps keys to ids with an open-addressing table of (hash
+// tag, id) slots (groupTable): a batch's keys are hashed column at a
+// time, a lookup compares typed values, and results are gathered from
+// the typed columns without decoding. Keys are rowcodec-encoded only for
+// checkpoints, whose format is unchanged, and to order groups by key.
+// Per group it holds the key values, one table slot (8 bytes at most
+// 3/4 full), a row count, a flags byte and the aggregates' states: about
+// 100 bytes for (window_start, text) keys with count/sum/max.
 package ops

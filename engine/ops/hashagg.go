@@ -53,41 +53,52 @@ type HashAggConfig struct {
 }
 
 // HashAgg is grouped aggregation over typed per-group state. Group keys
-// are rowcodec encodings mapped to dense ids; aggregate states are
-// arrays indexed by id; freed ids are reused, so state is bounded by the
-// number of open groups.
+// live column by column in typed arrays indexed by dense group ids
+// (groupTable maps a key to its id); aggregate states are arrays indexed
+// by id; freed ids are reused, so state is bounded by the number of open
+// groups.
 type HashAgg struct {
 	cfg      HashAggConfig
 	keyTypes []types.Type
-	enc      *rowcodec.Encoder
 	schema   *arrow.Schema
 
-	groups   map[string]uint32
-	keys     []string
-	ends     []int64
+	table *groupTable
+	// endCol is the window column's key column in a windowed aggregate:
+	// a group's window ends at its value plus cfg.Window.Plus.
+	endCol   *fixedKey[int64]
 	rowCount []int64
-	live     []bool
-	mark     []bool
+	flags    []uint8
 	free     []uint32
-	byEnd    map[int64][]uint32
+	// ends holds the window ends of open groups, endHeap the same in
+	// order.
+	ends     map[int64]struct{}
 	endHeap  endHeap
 	capacity int
 
 	wm   int64
 	late int64
 
-	// Checkpoint bookkeeping: groups changed and keys removed since the
-	// last Checkpoint.
-	dirty   []uint32
-	isDirty []bool
-	deleted []string
+	// Checkpoint bookkeeping: groups changed since the last Checkpoint,
+	// and the encoded keys of groups removed since then (deletedKeys,
+	// each ending at deletedEnds[i]).
+	dirty       []uint32
+	deletedKeys []byte
+	deletedEnds []int
 
-	rowBufs [][]byte
+	keyArrs []arrow.Array
+	keyBufs [][]byte
 	gids    []uint32
 	fgids   []uint32
 	touched []uint32
 	emptied []uint32
 }
+
+// Group flags.
+const (
+	groupLive  = 1 << iota
+	groupMark  // touched by the current batch
+	groupDirty // changed since the last checkpoint
+)
 
 var _ Operator = (*HashAgg)(nil)
 
@@ -97,7 +108,6 @@ func NewHashAgg(cfg HashAggConfig) *HashAgg {
 	for _, k := range cfg.Keys {
 		h.keyTypes = append(h.keyTypes, cfg.Input[k].Type)
 	}
-	h.enc = rowcodec.NewEncoder(cfg.Input, cfg.Keys)
 	h.reset()
 	return h
 }
@@ -105,15 +115,26 @@ func NewHashAgg(cfg HashAggConfig) *HashAgg {
 func (h *HashAgg) reset() {
 	// Clear every slot the states may hold, so ids handed out after a
 	// Restore start empty.
-	for id := range h.keys {
+	for id := range h.flags {
 		for _, a := range h.cfg.Aggs {
 			a.State.Reset(uint32(id))
 		}
 	}
-	h.groups = map[string]uint32{}
-	h.keys, h.ends, h.rowCount, h.live, h.mark, h.free = nil, nil, nil, nil, nil, nil
-	h.dirty, h.isDirty, h.deleted = nil, nil, nil
-	h.byEnd = map[int64][]uint32{}
+	cols := make([]keyCol, len(h.keyTypes))
+	for i, t := range h.keyTypes {
+		cols[i] = newKeyCol(t)
+	}
+	h.table = newGroupTable(cols)
+	h.endCol = nil
+	if w := h.cfg.Window; w != nil {
+		var ok bool
+		if h.endCol, ok = cols[w.KeyCol].(*fixedKey[int64]); !ok {
+			panic(fmt.Sprintf("BUG: hash aggregate window column of type %s", h.keyTypes[w.KeyCol]))
+		}
+	}
+	h.rowCount, h.flags, h.free = nil, nil, nil
+	h.dirty, h.deletedKeys, h.deletedEnds = nil, nil, nil
+	h.ends = map[int64]struct{}{}
 	h.endHeap = nil
 	h.capacity = 0
 }
@@ -123,70 +144,140 @@ func (h *HashAgg) reset() {
 func (h *HashAgg) Late() int64 { return h.late }
 
 // Groups returns the number of open groups.
-func (h *HashAgg) Groups() int { return len(h.groups) }
+func (h *HashAgg) Groups() int { return h.table.n }
 
-func (h *HashAgg) alloc(key []byte, end int64) uint32 {
+// end returns the end of group id's window (0 if not windowed).
+func (h *HashAgg) end(id uint32) int64 {
+	if h.endCol == nil {
+		return 0
+	}
+	return h.endCol.vals[id] + h.cfg.Window.Plus
+}
+
+// alloc gives bound row i's key (hash hash) a group id.
+func (h *HashAgg) alloc(i int, hash uint64) uint32 {
 	var id uint32
 	if n := len(h.free); n > 0 {
 		id = h.free[n-1]
 		h.free = h.free[:n-1]
 	} else {
-		id = uint32(len(h.keys))
-		h.keys = append(h.keys, "")
-		h.ends = append(h.ends, 0)
+		id = uint32(len(h.flags))
 		h.rowCount = append(h.rowCount, 0)
-		h.live = append(h.live, false)
-		h.mark = append(h.mark, false)
-		h.isDirty = append(h.isDirty, false)
-		if len(h.keys) > h.capacity {
+		h.flags = append(h.flags, 0)
+		if len(h.flags) > h.capacity {
 			h.capacity = max(16, 2*h.capacity)
 			for _, a := range h.cfg.Aggs {
 				a.State.Resize(h.capacity)
 			}
 		}
 	}
-	k := string(key)
-	h.groups[k] = id
-	h.keys[id], h.ends[id], h.rowCount[id], h.live[id] = k, end, 0, true
+	h.table.insert(id, i, hash)
+	h.rowCount[id], h.flags[id] = 0, groupLive
 	if h.cfg.Window != nil {
-		if _, ok := h.byEnd[end]; !ok {
+		end := h.end(id)
+		if _, ok := h.ends[end]; !ok {
+			h.ends[end] = struct{}{}
 			heap.Push(&h.endHeap, end)
 		}
-		h.byEnd[end] = append(h.byEnd[end], id)
 	}
 	return id
 }
 
 func (h *HashAgg) markDirty(id uint32) {
-	if !h.isDirty[id] {
-		h.isDirty[id] = true
+	if h.flags[id]&groupDirty == 0 {
+		h.flags[id] |= groupDirty
 		h.dirty = append(h.dirty, id)
 	}
 }
 
-func (h *HashAgg) release(id uint32) {
-	h.deleted = append(h.deleted, h.keys[id])
-	h.isDirty[id] = false
-	delete(h.groups, h.keys[id])
-	h.keys[id], h.live[id], h.rowCount[id] = "", false, 0
-	for _, a := range h.cfg.Aggs {
-		a.State.Reset(id)
+// release frees groups: their keys are kept (encoded) for the next
+// checkpoint's deletions.
+func (h *HashAgg) release(ids []uint32) error {
+	for start := 0; start < len(ids); start += releaseBatch {
+		part := ids[start:min(len(ids), start+releaseBatch)]
+		keys, err := h.encodeKeys(part)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			h.deletedKeys = append(h.deletedKeys, k...)
+			h.deletedEnds = append(h.deletedEnds, len(h.deletedKeys))
+		}
+		for _, id := range part {
+			h.table.remove(id)
+			h.flags[id], h.rowCount[id] = 0, 0
+			for _, a := range h.cfg.Aggs {
+				a.State.Reset(id)
+			}
+			h.free = append(h.free, id)
+		}
 	}
-	h.free = append(h.free, id)
+	return nil
+}
+
+// releaseBatch is the number of groups whose keys are encoded at once.
+const releaseBatch = 1024
+
+// encodeKeys returns the rowcodec encodings of the groups' keys (valid
+// until the next call).
+func (h *HashAgg) encodeKeys(ids []uint32) ([][]byte, error) {
+	h.keyBufs = resizeBufs(h.keyBufs, len(ids))
+	for k, c := range h.table.cols {
+		arr, err := c.output(ids)
+		if err != nil {
+			return nil, err
+		}
+		rowcodec.AppendColumn(h.keyBufs, arr, h.keyTypes[k])
+	}
+	return h.keyBufs, nil
+}
+
+func resizeBufs(bufs [][]byte, n int) [][]byte {
+	if cap(bufs) < n {
+		bufs = make([][]byte, n)
+	}
+	bufs = bufs[:n]
+	for i := range bufs {
+		bufs[i] = bufs[i][:0]
+	}
+	return bufs
+}
+
+// sortByKey orders ids by their keys' encodings (SQL order of the key
+// columns, NULLs first).
+func (h *HashAgg) sortByKey(ids []uint32) error {
+	if len(h.keyTypes) == 0 || len(ids) < 2 {
+		return nil
+	}
+	keys, err := h.encodeKeys(ids)
+	if err != nil {
+		return err
+	}
+	idx := make([]int, len(ids))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return string(keys[idx[a]]) < string(keys[idx[b]]) })
+	sorted := make([]uint32, len(ids))
+	for i, j := range idx {
+		sorted[i] = ids[j]
+	}
+	copy(ids, sorted)
+	return nil
 }
 
 // Push implements Operator.
 func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 	rec := c.Rec
 	n := int(rec.NumRows())
-	if cap(h.rowBufs) < n {
-		h.rowBufs = make([][]byte, n)
+	h.keyArrs = h.keyArrs[:0]
+	for _, k := range h.cfg.Keys {
+		h.keyArrs = append(h.keyArrs, rec.Column(k))
 	}
-	h.rowBufs = h.rowBufs[:n]
-	for i := range h.rowBufs {
-		h.rowBufs[i] = h.rowBufs[i][:0]
+	hs, err := h.table.hashes(h.keyArrs, n)
+	if err != nil {
+		return err
 	}
-	h.enc.Append(h.rowBufs, rec)
 	var endVals []int64
 	var plus int64
 	if w := h.cfg.Window; w != nil {
@@ -202,18 +293,14 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 		if c.Signs != nil {
 			sign = int64(c.Signs[i])
 		}
-		var end int64
-		if endVals != nil {
-			end = endVals[i] + plus
-			if end <= h.wm {
-				if sign > 0 {
-					h.late++
-				}
-				gids[i] = functions.NoGroup
-				continue
+		if endVals != nil && endVals[i]+plus <= h.wm {
+			if sign > 0 {
+				h.late++
 			}
+			gids[i] = functions.NoGroup
+			continue
 		}
-		id, ok := h.groups[string(h.rowBufs[i])]
+		id, ok := h.table.find(i, hs[i])
 		if !ok {
 			if sign < 0 {
 				// A retraction for a group this aggregate never saw (its
@@ -221,12 +308,12 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 				gids[i] = functions.NoGroup
 				continue
 			}
-			id = h.alloc(h.rowBufs[i], end)
+			id = h.alloc(i, hs[i])
 		}
 		gids[i] = id
 		h.rowCount[id] += sign
-		if !h.mark[id] {
-			h.mark[id] = true
+		if h.flags[id]&groupMark == 0 {
+			h.flags[id] |= groupMark
 			h.touched = append(h.touched, id)
 			h.markDirty(id)
 		}
@@ -247,7 +334,7 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 	touched := h.touched
 	h.touched = h.touched[:0]
 	for _, id := range touched {
-		h.mark[id] = false
+		h.flags[id] &^= groupMark
 	}
 	if h.cfg.EmitOnClose {
 		return nil
@@ -271,8 +358,8 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 		for i := range signs {
 			signs[i] = -1
 		}
-		for _, id := range h.emptied {
-			h.release(id)
+		if err := h.release(h.emptied); err != nil {
+			return err
 		}
 		if err := emit(batch.Chunk{Rec: out, Signs: signs}); err != nil {
 			return err
@@ -306,18 +393,16 @@ func (h *HashAgg) filtered(gids []uint32, pred arrow.Array) []uint32 {
 	return out
 }
 
-// output builds the output rows of the given groups: decoded keys, then
+// output builds the output rows of the given groups: their keys, then
 // each aggregate's result.
 func (h *HashAgg) output(ids []uint32) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, 0, len(h.keyTypes)+len(h.cfg.Aggs))
-	if len(h.keyTypes) > 0 {
-		dec := rowcodec.NewColumns(h.keyTypes)
-		for _, id := range ids {
-			if _, err := dec.DecodeRow([]byte(h.keys[id])); err != nil {
-				return nil, fmt.Errorf("BUG: hash aggregate key: %w", err)
-			}
+	for _, c := range h.table.cols {
+		arr, err := c.output(ids)
+		if err != nil {
+			return nil, err
 		}
-		cols = append(cols, dec.Arrays()...)
+		cols = append(cols, arr)
 	}
 	for _, a := range h.cfg.Aggs {
 		arr, err := a.State.Finalize(ids)
@@ -337,32 +422,34 @@ func (h *HashAgg) Watermark(_ *functions.Context, wm int64, emit Emit) error {
 		return nil
 	}
 	h.wm = wm
-	if h.cfg.Window == nil {
+	if h.cfg.Window == nil || len(h.endHeap) == 0 || h.endHeap[0] > wm {
 		return nil
 	}
-	var closed []uint32
 	for len(h.endHeap) > 0 && h.endHeap[0] <= wm {
-		end := heap.Pop(&h.endHeap).(int64)
-		for _, id := range h.byEnd[end] {
-			if h.live[id] && h.ends[id] == end {
-				closed = append(closed, id)
-			}
+		delete(h.ends, heap.Pop(&h.endHeap).(int64))
+	}
+	// Every group whose window ends by wm closes; one pass over the
+	// group slots finds them (no per-window id lists to keep).
+	var closed []uint32
+	for id, f := range h.flags {
+		if f&groupLive != 0 && h.end(uint32(id)) <= wm {
+			closed = append(closed, uint32(id))
 		}
-		delete(h.byEnd, end)
 	}
 	if len(closed) == 0 {
 		return nil
 	}
 	var err error
 	if h.cfg.EmitOnClose {
-		sort.Slice(closed, func(i, j int) bool { return h.keys[closed[i]] < h.keys[closed[j]] })
-		var out arrow.RecordBatch
-		if out, err = h.output(closed); err == nil {
-			err = emit(batch.Chunk{Rec: out})
+		if err = h.sortByKey(closed); err == nil {
+			var out arrow.RecordBatch
+			if out, err = h.output(closed); err == nil {
+				err = emit(batch.Chunk{Rec: out})
+			}
 		}
 	}
-	for _, id := range closed {
-		h.release(id)
+	if rerr := h.release(closed); err == nil {
+		err = rerr
 	}
 	if err == nil {
 		err = h.maybeCompact()
@@ -390,18 +477,23 @@ func (e *endHeap) Pop() any {
 // ungrouped aggregate.
 func (h *HashAgg) Flush(emit Emit) error {
 	var ids []uint32
-	for id, live := range h.live {
-		if live {
+	for id, f := range h.flags {
+		if f&groupLive != 0 {
 			ids = append(ids, uint32(id))
 		}
 	}
 	if len(ids) == 0 && len(h.cfg.Keys) == 0 {
-		ids = []uint32{h.alloc(nil, 0)}
+		if _, err := h.table.hashes(nil, 1); err != nil {
+			return err
+		}
+		ids = []uint32{h.alloc(0, h.table.hs[0])}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	sort.Slice(ids, func(i, j int) bool { return h.keys[ids[i]] < h.keys[ids[j]] })
+	if err := h.sortByKey(ids); err != nil {
+		return err
+	}
 	out, err := h.output(ids)
 	if err != nil {
 		return err

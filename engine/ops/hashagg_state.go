@@ -1,49 +1,34 @@
 package ops
 
 import (
-	"container/heap"
 	"fmt"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tocsin-db/tocsin/engine/rowcodec"
 	"github.com/tocsin-db/tocsin/engine/state"
 	"github.com/tocsin-db/tocsin/functions"
 )
 
 // A HashAgg's stored state is one entry per open group, key "g" + the
-// group key, holding the window end, the row count and each aggregate's
-// state; and one entry "m" holding the watermark and the late count.
+// group key (rowcodec encoding of the key columns), holding the window
+// end, the row count and each aggregate's state; and one entry "m"
+// holding the watermark and the late count. (Unchanged since version 1,
+// when the keys were also held encoded in memory: checkpoints of either
+// restore.)
 
 const hashAggVersion = 1
 
 var _ state.Checkpointer = (*HashAgg)(nil)
 
 func (h *HashAgg) encodeGroup(w *state.Writer, id uint32, buf []byte) []byte {
-	w.Varint(h.ends[id])
+	w.Varint(h.end(id))
 	w.Varint(h.rowCount[id])
 	for _, a := range h.cfg.Aggs {
 		buf = a.State.MarshalGroup(buf[:0], id)
 		w.Bytes(buf)
 	}
 	return buf
-}
-
-func (h *HashAgg) decodeGroup(key []byte, r *state.Reader) error {
-	end := r.Varint()
-	rows := r.Varint()
-	if r.Err != nil {
-		return r.Err
-	}
-	id := h.alloc(key, end)
-	h.rowCount[id] = rows
-	for _, a := range h.cfg.Aggs {
-		b := r.Bytes()
-		if r.Err != nil {
-			return r.Err
-		}
-		if rest, err := a.State.UnmarshalGroup(id, b); err != nil || len(rest) != 0 {
-			return fmt.Errorf("hash aggregate: restore group: %w", state.ErrCorrupt)
-		}
-	}
-	return nil
 }
 
 func (h *HashAgg) meta() []byte {
@@ -63,38 +48,66 @@ func (h *HashAgg) restoreMeta(b []byte) error {
 	return r.Err
 }
 
+// forGroups calls fn with batches of ids and their encoded keys.
+func (h *HashAgg) forGroups(ids []uint32, fn func(ids []uint32, keys [][]byte)) error {
+	for start := 0; start < len(ids); start += releaseBatch {
+		part := ids[start:min(len(ids), start+releaseBatch)]
+		keys, err := h.encodeKeys(part)
+		if err != nil {
+			return err
+		}
+		fn(part, keys)
+	}
+	return nil
+}
+
+func (h *HashAgg) liveIDs() []uint32 {
+	ids := make([]uint32, 0, h.table.n)
+	for id, f := range h.flags {
+		if f&groupLive != 0 {
+			ids = append(ids, uint32(id))
+		}
+	}
+	return ids
+}
+
 // Checkpoint implements state.Checkpointer.
 func (h *HashAgg) Checkpoint(s state.Sink, full bool) error {
 	key := []byte{'g'}
 	var w state.Writer
 	var buf []byte
-	put := func(id uint32) {
-		key = append(key[:1], h.keys[id]...)
-		w.Buf = w.Buf[:0]
-		buf = h.encodeGroup(&w, id, buf)
-		s.Put(key, w.Buf)
-	}
-	if full {
-		for id, live := range h.live {
-			if live {
-				put(uint32(id))
-			}
+	put := func(ids []uint32, keys [][]byte) {
+		for i, id := range ids {
+			key = append(key[:1], keys[i]...)
+			w.Buf = w.Buf[:0]
+			buf = h.encodeGroup(&w, id, buf)
+			s.Put(key, w.Buf)
 		}
+	}
+	var ids []uint32
+	if full {
+		ids = h.liveIDs()
 	} else {
-		for _, k := range h.deleted {
-			s.Delete(append(key[:1], k...))
+		start := 0
+		for _, end := range h.deletedEnds {
+			s.Delete(append(key[:1], h.deletedKeys[start:end]...))
+			start = end
 		}
 		for _, id := range h.dirty {
-			if h.isDirty[id] && h.live[id] {
-				put(id)
+			if h.flags[id]&(groupDirty|groupLive) == groupDirty|groupLive {
+				ids = append(ids, id)
 			}
 		}
 	}
+	if err := h.forGroups(ids, put); err != nil {
+		return err
+	}
 	for _, id := range h.dirty {
-		h.isDirty[id] = false
+		h.flags[id] &^= groupDirty
 	}
 	h.dirty = shrink(h.dirty)
-	h.deleted = shrink(h.deleted)
+	h.deletedKeys = shrink(h.deletedKeys)
+	h.deletedEnds = shrink(h.deletedEnds)
 	s.Put([]byte{'m'}, h.meta())
 	return nil
 }
@@ -114,19 +127,86 @@ func shrink[T any](s []T) []T {
 	return s[:0]
 }
 
+// restorer adds stored groups to a HashAgg in batches, so that their
+// keys are decoded into columns and hashed a batch at a time.
+type restorer struct {
+	h    *HashAgg
+	keys *rowcodec.Columns
+	vals [][]byte
+}
+
+func (h *HashAgg) newRestorer() *restorer {
+	return &restorer{h: h, keys: rowcodec.NewColumns(h.keyTypes)}
+}
+
+func (r *restorer) add(key, value []byte) error {
+	rest, err := r.keys.DecodeRow(key)
+	if err != nil || len(rest) != 0 {
+		return fmt.Errorf("hash aggregate: restore group key: %w", state.ErrCorrupt)
+	}
+	r.vals = append(r.vals, append([]byte(nil), value...))
+	if len(r.vals) >= releaseBatch {
+		return r.flush()
+	}
+	return nil
+}
+
+func (r *restorer) flush() error {
+	h := r.h
+	n := len(r.vals)
+	if n == 0 {
+		return nil
+	}
+	var arrs []arrow.Array
+	if len(h.keyTypes) > 0 {
+		arrs = r.keys.Arrays()
+	}
+	hs, err := h.table.hashes(arrs, n)
+	if err != nil {
+		return err
+	}
+	for i, v := range r.vals {
+		if _, ok := h.table.find(i, hs[i]); ok {
+			return fmt.Errorf("hash aggregate: restore: duplicate group: %w", state.ErrCorrupt)
+		}
+		id := h.alloc(i, hs[i])
+		g := state.Reader{Buf: v}
+		end := g.Varint()
+		h.rowCount[id] = g.Varint()
+		if g.Err != nil || end != h.end(id) {
+			return fmt.Errorf("hash aggregate: restore group: %w", state.ErrCorrupt)
+		}
+		for _, a := range h.cfg.Aggs {
+			b := g.Bytes()
+			if g.Err != nil {
+				return g.Err
+			}
+			if rest, err := a.State.UnmarshalGroup(id, b); err != nil || len(rest) != 0 {
+				return fmt.Errorf("hash aggregate: restore group: %w", state.ErrCorrupt)
+			}
+		}
+	}
+	r.vals = r.vals[:0]
+	return nil
+}
+
 // RestoreEntries implements state.Checkpointer.
 func (h *HashAgg) RestoreEntries(e state.Entries) error {
 	h.reset()
-	return e(func(key, value []byte) error {
+	r := h.newRestorer()
+	err := e(func(key, value []byte) error {
 		switch {
 		case len(key) == 1 && key[0] == 'm':
 			return h.restoreMeta(value)
 		case len(key) >= 1 && key[0] == 'g':
-			r := state.Reader{Buf: value}
-			return h.decodeGroup(key[1:], &r)
+			return r.add(key[1:], value)
 		}
 		return fmt.Errorf("hash aggregate: unexpected state key %q", key)
 	})
+	if err != nil {
+		return err
+	}
+	return r.flush()
 }
 
 // Snapshot implements state.Snapshotter: the metadata and every open
@@ -134,19 +214,18 @@ func (h *HashAgg) RestoreEntries(e state.Entries) error {
 func (h *HashAgg) Snapshot(dst []byte) ([]byte, error) {
 	w := state.Writer{Buf: dst}
 	w.Bytes(h.meta())
-	w.Uvarint(uint64(len(h.groups)))
+	w.Uvarint(uint64(h.table.n))
 	var g state.Writer
 	var buf []byte
-	for id, live := range h.live {
-		if !live {
-			continue
+	err := h.forGroups(h.liveIDs(), func(ids []uint32, keys [][]byte) {
+		for i, id := range ids {
+			w.Bytes(keys[i])
+			g.Buf = g.Buf[:0]
+			buf = h.encodeGroup(&g, id, buf)
+			w.Bytes(g.Buf)
 		}
-		w.Bytes([]byte(h.keys[id]))
-		g.Buf = g.Buf[:0]
-		buf = h.encodeGroup(&g, uint32(id), buf)
-		w.Bytes(g.Buf)
-	}
-	return w.Buf, nil
+	})
+	return w.Buf, err
 }
 
 // Restore implements state.Snapshotter.
@@ -156,18 +235,22 @@ func (h *HashAgg) Restore(src []byte) error {
 	if err := h.restoreMeta(r.Bytes()); err != nil {
 		return err
 	}
+	rs := h.newRestorer()
 	n := r.Uvarint()
 	for i := uint64(0); i < n && r.Err == nil; i++ {
 		key := r.Bytes()
-		g := state.Reader{Buf: r.Bytes()}
+		val := r.Bytes()
 		if r.Err != nil {
 			break
 		}
-		if err := h.decodeGroup(key, &g); err != nil {
+		if err := rs.add(key, val); err != nil {
 			return err
 		}
 	}
-	return r.Err
+	if r.Err != nil {
+		return r.Err
+	}
+	return rs.flush()
 }
 
 // compactMinSlots is the table size below which the hash aggregate does
@@ -176,10 +259,11 @@ const compactMinSlots = 1024
 
 // maybeCompact renumbers the open groups densely when fewer than a
 // quarter of the group slots are in use, so the memory of closed windows
-// (group arrays, aggregate states, the key map) is returned to the
-// runtime instead of staying at its peak.
+// (group arrays, aggregate states, the key table) is returned to the
+// runtime instead of staying at its peak. Everything is sized exactly
+// for the open groups.
 func (h *HashAgg) maybeCompact() error {
-	if len(h.keys) < compactMinSlots || len(h.groups)*4 > len(h.keys) {
+	if len(h.flags) < compactMinSlots || h.table.n*4 > len(h.flags) {
 		return nil
 	}
 	fresh := make([]functions.GroupState, len(h.cfg.Aggs))
@@ -193,64 +277,38 @@ func (h *HashAgg) maybeCompact() error {
 		}
 		fresh[i] = st
 	}
-	n := len(h.groups)
+	live := h.liveIDs()
+	n := len(live)
 	capacity := max(16, n)
 	for _, st := range fresh {
 		st.Resize(capacity)
 	}
-	keys := make([]string, 0, n)
-	ends := make([]int64, 0, n)
-	rows := make([]int64, 0, n)
-	isDirty := make([]bool, 0, n)
-	groups := make(map[string]uint32, n)
-	byEnd := map[int64][]uint32{}
-	var ends2 endHeap
+	rows := make([]int64, n)
+	flags := make([]uint8, n)
 	var dirty []uint32
 	var buf []byte
-	for old, live := range h.live {
-		if !live {
-			continue
-		}
-		id := uint32(len(keys))
+	for id, old := range live {
 		for i, a := range h.cfg.Aggs {
-			buf = a.State.MarshalGroup(buf[:0], uint32(old))
-			if _, err := fresh[i].UnmarshalGroup(id, buf); err != nil {
+			buf = a.State.MarshalGroup(buf[:0], old)
+			if _, err := fresh[i].UnmarshalGroup(uint32(id), buf); err != nil {
 				return fmt.Errorf("BUG: hash aggregate compaction: %w", err)
 			}
 		}
-		keys = append(keys, h.keys[old])
-		ends = append(ends, h.ends[old])
-		rows = append(rows, h.rowCount[old])
-		isDirty = append(isDirty, h.isDirty[old])
-		if h.isDirty[old] {
-			dirty = append(dirty, id)
-		}
-		groups[h.keys[old]] = id
-		if h.cfg.Window != nil {
-			end := h.ends[old]
-			if _, ok := byEnd[end]; !ok {
-				ends2 = append(ends2, end)
-			}
-			byEnd[end] = append(byEnd[end], id)
+		rows[id] = h.rowCount[old]
+		flags[id] = h.flags[old]
+		if flags[id]&groupDirty != 0 {
+			dirty = append(dirty, uint32(id))
 		}
 	}
-	heap.Init(&ends2)
+	h.table.compact(live)
 	for i := range h.cfg.Aggs {
 		h.cfg.Aggs[i].State = fresh[i]
 	}
-	h.keys, h.ends, h.rowCount, h.isDirty, h.groups = keys, ends, rows, isDirty, groups
-	h.live = make([]bool, n)
-	for i := range h.live {
-		h.live[i] = true
-	}
-	h.mark = make([]bool, n)
-	h.free = nil
-	h.dirty = dirty
-	h.byEnd, h.endHeap = byEnd, ends2
+	h.rowCount, h.flags, h.dirty, h.free = rows, flags, dirty, nil
 	h.capacity = capacity
 	return nil
 }
 
 // Slots returns the number of group slots (live and free), for tests of
 // memory compaction.
-func (h *HashAgg) Slots() int { return len(h.keys) }
+func (h *HashAgg) Slots() int { return len(h.flags) }

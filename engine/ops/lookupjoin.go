@@ -67,9 +67,9 @@ func NewLookupJoin(cfg LookupJoinConfig) *LookupJoin {
 }
 
 // matches returns the table rows matching an encoded key.
-func (j *LookupJoin) matches(sn *view.Snapshot, key string) []string {
+func (j *LookupJoin) matches(sn *view.Snapshot, key []byte) []string {
 	if j.cfg.TableKeyIsPK {
-		if row, ok := sn.Get(key); ok {
+		if row, ok := sn.GetBytes(key); ok {
 			return []string{row}
 		}
 		return nil
@@ -80,8 +80,7 @@ func (j *LookupJoin) matches(sn *view.Snapshot, key string) []string {
 		var rows []string
 		sn.Rows(func(row string) bool {
 			rows = append(rows, row)
-			_, err := dec.DecodeRow([]byte(row))
-			return err == nil
+			return sn.DecodeRow(dec, row) == nil
 		})
 		arrs := dec.Arrays()
 		if len(rows) > 0 {
@@ -100,7 +99,7 @@ func (j *LookupJoin) matches(sn *view.Snapshot, key string) []string {
 		}
 		j.indexOf = sn
 	}
-	return j.index[key]
+	return j.index[string(key)]
 }
 
 // Push implements Operator.
@@ -133,10 +132,10 @@ func (j *LookupJoin) Push(ctx *functions.Context, c batch.Chunk, emit Emit) erro
 	for i := 0; i < n; i++ {
 		var rows []string
 		if !nullKeys[i] {
-			rows = j.matches(sn, string(bufs[i]))
+			rows = j.matches(sn, bufs[i])
 		}
 		for _, r := range rows {
-			if _, err := dec.DecodeRow([]byte(r)); err != nil {
+			if err := sn.DecodeRow(dec, r); err != nil {
 				return fmt.Errorf("BUG: table row: %w", err)
 			}
 			streamIdx = append(streamIdx, int32(i))

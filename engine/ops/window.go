@@ -72,6 +72,9 @@ func (w *WindowAssign) Push(_ *functions.Context, c batch.Chunk, emit Emit) erro
 	n := len(vals)
 	w.idx, w.starts, w.lateIdx = w.idx[:0], w.starts[:0], w.lateIdx[:0]
 	repeat := w.size / w.slide
+	if repeat > 1 {
+		return w.pushHop(c, emit)
+	}
 	for i := 0; i < n; i++ {
 		if ts.IsNull(i) {
 			continue
@@ -130,6 +133,85 @@ func (w *WindowAssign) Push(_ *functions.Context, c batch.Chunk, emit Emit) erro
 	cols = append(cols, rec.Columns()...)
 	cols = append(cols, vec.NewFixed(dt, starts, nil, 0), vec.NewFixed(dt, ends, nil, 0))
 	return emit(batch.Chunk{Rec: array.NewRecordBatch(w.schema, cols, int64(m)), Signs: signs})
+}
+
+// pushHop assigns rows to hopping windows. It emits one chunk per
+// window position k (the k-th window of each row, earliest first), each
+// the input's own columns (shared, not copied) plus that window's start
+// and end; only a position where some rows are dropped (a closed window,
+// a NULL time) takes a copy of the rows kept. Rows therefore come out
+// grouped by window position rather than each row's windows together.
+func (w *WindowAssign) pushHop(c batch.Chunk, emit Emit) error {
+	ts := c.Rec.Column(w.timeCol)
+	vals := vec.Values[int64](ts)
+	n := len(vals)
+	repeat := int(w.size / w.slide)
+	if n == 0 {
+		return nil
+	}
+	bm, off := vec.Validity(ts)
+	// first[i] is the start of row i's earliest window.
+	first := w.starts[:0]
+	for _, v := range vals {
+		first = append(first, window.TumbleStart(v, w.slide, w.offset)-w.size+w.slide)
+	}
+	w.starts = first
+	open := func(i, k int) bool {
+		return vec.IsValid(bm, off, i) &&
+			(first[i]+int64(k)*w.slide+w.size > w.wm || (c.Signs != nil && c.Signs[i] < 0))
+	}
+	for i := 0; i < n; i++ {
+		if vec.IsValid(bm, off, i) && !open(i, repeat-1) {
+			w.lateIdx = append(w.lateIdx, int32(i))
+		}
+	}
+	if len(w.lateIdx) > 0 {
+		w.late += int64(len(w.lateIdx))
+		if w.LateSink != nil {
+			if err := w.LateSink(c, w.lateIdx); err != nil {
+				return err
+			}
+		}
+	}
+	dt := ts.DataType()
+	for k := 0; k < repeat; k++ {
+		shift := int64(k) * w.slide
+		all := bm == nil
+		for i := 0; i < n && all && w.wm != window.NoWatermark; i++ {
+			all = open(i, k)
+		}
+		rec, signs := c.Rec, c.Signs
+		starts := make([]int64, 0, n)
+		if all {
+			for _, f := range first {
+				starts = append(starts, f+shift)
+			}
+		} else {
+			w.idx = w.idx[:0]
+			for i := 0; i < n; i++ {
+				if open(i, k) {
+					w.idx = append(w.idx, int32(i))
+					starts = append(starts, first[i]+shift)
+				}
+			}
+			if len(w.idx) == 0 {
+				continue
+			}
+			rec = batch.Take(c.Rec, w.idx)
+			signs = batch.TakeSigns(c.Signs, w.idx)
+		}
+		ends := make([]int64, len(starts))
+		for i, s := range starts {
+			ends[i] = s + w.size
+		}
+		cols := make([]arrow.Array, 0, rec.NumCols()+2)
+		cols = append(cols, rec.Columns()...)
+		cols = append(cols, vec.NewFixed(dt, starts, nil, 0), vec.NewFixed(dt, ends, nil, 0))
+		if err := emit(batch.Chunk{Rec: array.NewRecordBatch(w.schema, cols, int64(len(starts))), Signs: signs}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const windowAssignVersion = 1

@@ -1,6 +1,7 @@
 package rowcodec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -134,6 +135,11 @@ func decodeFloat(b uint64) float64 {
 // decodeBytes unescapes one string value into sb.
 func decodeBytes(src []byte, sb *vec.StringBuilder) ([]byte, []byte, error) {
 	start := len(sb.Data)
+	if j := bytes.IndexByte(src, 0); j >= 0 && j+1 < len(src) && src[j+1] == 1 {
+		sb.Data = append(sb.Data, src[:j]...)
+		sb.Offsets = append(sb.Offsets, int32(len(sb.Data)))
+		return sb.Data[start:], src[j+2:], nil
+	}
 	for i := 0; i < len(src); i++ {
 		if src[i] != 0 {
 			sb.Data = append(sb.Data, src[i])

@@ -1,6 +1,7 @@
 package rowcodec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 
@@ -147,6 +148,9 @@ func appendFloat(dst []byte, f float64) []byte {
 }
 
 func appendBytes(dst, s []byte) []byte {
+	if bytes.IndexByte(s, 0) < 0 {
+		return append(append(dst, s...), 0, 1)
+	}
 	for _, c := range s {
 		if c == 0 {
 			dst = append(dst, 0, 0xff)

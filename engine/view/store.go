@@ -16,31 +16,39 @@ import (
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
-type entry struct {
-	key string
-	row string
-}
-
-func less(a, b entry) bool { return a.key < b.key }
+func less(a, b string) bool { return keyOf(a) < keyOf(b) }
 
 // Store is a materialized view's contents.
 type Store struct {
 	schema types.Schema
-	types  []types.Type
+	layout layout
 	key    []int
 	keyed  bool
 	keyEnc *rowcodec.Encoder
-	rowEnc *rowcodec.Encoder
-	tree   *btree.BTreeG[entry]
-	snap   atomic.Pointer[Snapshot]
-	nextID uint64
+	// restEnc encodes the columns stored after the key.
+	restEnc *rowcodec.Encoder
+	tree    *btree.BTreeG[string]
+	snap    atomic.Pointer[Snapshot]
+	nextID  uint64
 
-	// dirty holds the keys changed since the last Checkpoint.
-	dirty map[string]struct{}
+	// epoch numbers the checkpoints; every row carries the epoch it was
+	// written in.
+	epoch uint32
+	// dirty holds the keys changed since the last Checkpoint while they
+	// are few. Its keys are the key parts of stored rows (no copy), and a
+	// map assignment replaces the key string, so it pins no replaced
+	// row. Once it would grow past dirtyLimit, dirtyAll is set instead:
+	// the next checkpoint scans the tree for rows of the current epoch,
+	// and deleted holds the keys deleted meanwhile (so that the set of
+	// changes costs no memory per changed row).
+	dirty    map[string]struct{}
+	dirtyAll bool
+	deleted  []string
 	// retention, when set, expires rows by event time (see SetRetention).
 	retention *Retention
 
-	keyBufs, rowBufs [][]byte
+	bufs   [][]byte
+	keyLen []int
 }
 
 // Retention expires rows whose time has fallen too far behind the
@@ -65,19 +73,19 @@ var _ state.Snapshotter = (*Store)(nil)
 // key, and with no key columns the store holds at most one row (a global
 // aggregate). An unkeyed store appends every +1 row.
 func NewStore(schema types.Schema, key []int, keyed bool) *Store {
-	all := make([]int, len(schema))
 	ts := make([]types.Type, len(schema))
-	for i := range all {
-		all[i] = i
+	for i := range ts {
 		ts[i] = schema[i].Type
 	}
+	keyed = keyed || len(key) > 0
 	s := &Store{
-		schema: schema, types: ts, key: key, keyed: keyed || len(key) > 0,
+		schema: schema, layout: newLayout(ts, key, keyed), key: key, keyed: keyed,
 		keyEnc: rowcodec.NewEncoder(schema, key),
-		rowEnc: rowcodec.NewEncoder(schema, all),
 		tree:   btree.NewBTreeGOptions(less, btree.Options{NoLocks: true}),
 		dirty:  map[string]struct{}{},
+		epoch:  1,
 	}
+	s.restEnc = rowcodec.NewEncoder(schema, s.layout.restCols)
 	s.Publish()
 	return s
 }
@@ -85,35 +93,52 @@ func NewStore(schema types.Schema, key []int, keyed bool) *Store {
 // SetRetention makes the store expire old rows as the watermark moves.
 func (s *Store) SetRetention(r Retention) { s.retention = &r }
 
+// encode encodes the rows of rec as stored rows (without the trailer)
+// into s.bufs, the key's length of each in s.keyLen. A store without a
+// key gets the next row numbers as keys.
+func (s *Store) encode(rec arrow.RecordBatch) {
+	n := int(rec.NumRows())
+	s.bufs = resize(s.bufs, n)
+	s.keyLen = s.keyLen[:0]
+	if s.keyed {
+		s.keyEnc.Append(s.bufs, rec)
+	} else {
+		for i := range s.bufs {
+			s.bufs[i] = binary.BigEndian.AppendUint64(s.bufs[i], s.nextID+uint64(i))
+		}
+	}
+	for _, b := range s.bufs {
+		s.keyLen = append(s.keyLen, len(b))
+	}
+	s.restEnc.Append(s.bufs, rec)
+	for i, b := range s.bufs {
+		s.bufs[i] = appendEnd(b, s.keyLen[i], s.epoch)
+	}
+}
+
 // Apply applies a chunk of changes: in a keyed store +1 rows are upserts
 // and -1 rows delete the row with that key; in an unkeyed store every +1
 // row is appended and -1 rows are an error. Changes become visible at the next
 // Publish.
 func (s *Store) Apply(c batch.Chunk) error {
 	n := c.Len()
-	s.keyBufs = resize(s.keyBufs, n)
-	s.rowBufs = resize(s.rowBufs, n)
-	s.rowEnc.Append(s.rowBufs, c.Rec)
-	if s.keyed {
-		s.keyEnc.Append(s.keyBufs, c.Rec)
-	}
-	for i := 0; i < n; i++ {
-		retract := c.Signs != nil && c.Signs[i] < 0
-		if !s.keyed {
-			if retract {
+	if !s.keyed && c.Signs != nil {
+		for _, sign := range c.Signs {
+			if sign < 0 {
 				return fmt.Errorf("BUG: retraction applied to a view without a key")
 			}
-			var k [8]byte
-			binary.BigEndian.PutUint64(k[:], s.nextID)
-			s.nextID++
-			s.set(string(k[:]), string(s.rowBufs[i]))
+		}
+	}
+	s.encode(c.Rec)
+	for i := 0; i < n; i++ {
+		if c.Signs != nil && c.Signs[i] < 0 {
+			s.delete(probeBytes(s.bufs[i][:s.keyLen[i]]))
 			continue
 		}
-		if retract {
-			s.delete(string(s.keyBufs[i]))
-			continue
-		}
-		s.set(string(s.keyBufs[i]), string(s.rowBufs[i]))
+		s.set(string(s.bufs[i]))
+	}
+	if !s.keyed {
+		s.nextID += uint64(n)
 	}
 	return nil
 }
@@ -124,44 +149,47 @@ func (s *Store) Apply(c batch.Chunk) error {
 // replaced. A row replaced by an identical one produces nothing.
 func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
 	n := c.Len()
-	s.keyBufs = resize(s.keyBufs, n)
-	s.rowBufs = resize(s.rowBufs, n)
-	s.rowEnc.Append(s.rowBufs, c.Rec)
-	if s.keyed {
-		s.keyEnc.Append(s.keyBufs, c.Rec)
+	if !s.keyed && c.Signs != nil {
+		for _, sign := range c.Signs {
+			if sign < 0 {
+				return batch.Chunk{}, fmt.Errorf("BUG: retraction applied to a view without a key")
+			}
+		}
 	}
-	olds := rowcodec.NewColumns(s.types)
+	s.encode(c.Rec)
+	olds := rowcodec.NewColumns(s.layout.types)
 	var newIdx []int32
 	for i := 0; i < n; i++ {
 		retract := c.Signs != nil && c.Signs[i] < 0
-		row := string(s.rowBufs[i])
 		if !s.keyed {
-			if retract {
-				return batch.Chunk{}, fmt.Errorf("BUG: retraction applied to a view without a key")
-			}
-			var k [8]byte
-			binary.BigEndian.PutUint64(k[:], s.nextID)
-			s.nextID++
-			s.set(string(k[:]), row)
+			s.set(string(s.bufs[i]))
 			newIdx = append(newIdx, int32(i))
 			continue
 		}
-		key := string(s.keyBufs[i])
-		old, existed := s.tree.Get(entry{key: key})
-		if existed && !retract && old.row == row {
+		var row string
+		if retract {
+			row = probeBytes(s.bufs[i][:s.keyLen[i]])
+		} else {
+			row = string(s.bufs[i])
+		}
+		old, existed := s.tree.Get(row)
+		if existed && !retract && restOf(old) == restOf(row) {
 			continue
 		}
 		if existed {
-			if _, err := olds.DecodeRow([]byte(old.row)); err != nil {
-				return batch.Chunk{}, fmt.Errorf("view row: %w", err)
+			if err := s.layout.decode(olds, old); err != nil {
+				return batch.Chunk{}, err
 			}
 		}
 		if retract {
-			s.delete(key)
+			s.delete(row)
 			continue
 		}
-		s.set(key, row)
+		s.set(row)
 		newIdx = append(newIdx, int32(i))
+	}
+	if !s.keyed {
+		s.nextID += uint64(n)
 	}
 	nOld := olds.Len()
 	total := nOld + len(newIdx)
@@ -190,15 +218,61 @@ func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
 	return batch.Chunk{Rec: rec, Signs: signs}, nil
 }
 
-func (s *Store) set(key, row string) {
-	s.tree.Set(entry{key: key, row: row})
-	s.dirty[key] = struct{}{}
+func restOf(row string) string {
+	_, rest, _ := split(row)
+	return rest
 }
 
-func (s *Store) delete(key string) {
-	if _, ok := s.tree.Delete(entry{key: key}); ok {
-		s.dirty[key] = struct{}{}
+// set inserts or replaces a stored row.
+func (s *Store) set(row string) {
+	s.tree.Set(row)
+	s.markDirty(keyOf(row))
+}
+
+// delete removes the row with the key of the given (probe) row.
+func (s *Store) delete(row string) {
+	old, ok := s.tree.Delete(row)
+	if !ok {
+		return
 	}
+	if s.dirtyAll {
+		s.deleted = append(s.deleted, keyOf(old))
+		return
+	}
+	s.markDirty(keyOf(old))
+}
+
+// dirtyMapMin is the number of changed keys a store always tracks in
+// its dirty map; beyond it and an eighth of the rows, the next
+// checkpoint scans the rows instead.
+const dirtyMapMin = 4096
+
+func (s *Store) markDirty(key string) {
+	if s.dirtyAll {
+		return
+	}
+	s.dirty[key] = struct{}{}
+	if len(s.dirty) <= max(dirtyMapMin, s.tree.Len()/8) {
+		return
+	}
+	for k := range s.dirty {
+		if _, ok := s.tree.Get(probe(k)); !ok {
+			s.deleted = append(s.deleted, k)
+		}
+	}
+	s.dirty, s.dirtyAll = nil, true
+}
+
+// resetDirty starts a new checkpoint epoch.
+func (s *Store) resetDirty() {
+	s.epoch++
+	if s.dirty == nil || len(s.dirty) > dirtyMapMin {
+		// A map keeps its peak size after clear; start a new one.
+		s.dirty = map[string]struct{}{}
+	} else {
+		clear(s.dirty)
+	}
+	s.dirtyAll, s.deleted = false, nil
 }
 
 // Expire deletes the rows that retention says are due at watermark wm,
@@ -211,22 +285,23 @@ func (s *Store) Expire(wm int64) (int, error) {
 	threshold := wm - r.Keep
 	var due []string
 	var err error
-	s.tree.Scan(func(e entry) bool {
+	s.tree.Scan(func(row string) bool {
 		var t int64
 		var ok bool
+		key, rest, _ := split(row)
 		if s.keyed {
-			t, ok, err = firstInt(e.key)
+			t, ok, err = firstInt(key)
 		} else {
-			t, ok, err = columnInt(e.row, s.types, r.Col)
+			t, ok, err = s.restInt(rest, r.Col)
 		}
 		if err != nil || !ok || t+r.Plus > threshold {
 			return false
 		}
-		due = append(due, e.key)
+		due = append(due, row)
 		return true
 	})
-	for _, k := range due {
-		s.delete(k)
+	for _, row := range due {
+		s.delete(row)
 	}
 	return len(due), err
 }
@@ -241,9 +316,10 @@ func firstInt(enc string) (int64, bool, error) {
 	return ds[0].I, true, nil
 }
 
-// columnInt decodes column col of an encoded row as an integer.
-func columnInt(row string, ts []types.Type, col int) (int64, bool, error) {
-	ds, _, err := rowcodec.DecodeDatums([]byte(row), ts[:col+1])
+// restInt decodes column col of a row's rest as an integer (a store
+// without a key, whose rest holds every column).
+func (s *Store) restInt(rest string, col int) (int64, bool, error) {
+	ds, _, err := rowcodec.DecodeDatums([]byte(rest), s.layout.types[:col+1])
 	if err != nil || ds[col].Null {
 		return 0, false, err
 	}
@@ -263,7 +339,7 @@ func resize(bufs [][]byte, n int) [][]byte {
 
 // Publish makes the changes applied so far visible to readers.
 func (s *Store) Publish() {
-	s.snap.Store(&Snapshot{tree: s.tree.Copy(), types: s.types, schema: s.schema})
+	s.snap.Store(&Snapshot{tree: s.tree.Copy(), layout: &s.layout, schema: s.schema})
 }
 
 // Read returns the latest published contents.
@@ -275,8 +351,8 @@ func (s *Store) Len() int { return s.tree.Len() }
 // Snapshot is an immutable view of a store's rows, safe for concurrent
 // readers.
 type Snapshot struct {
-	tree   *btree.BTreeG[entry]
-	types  []types.Type
+	tree   *btree.BTreeG[string]
+	layout *layout
 	schema types.Schema
 }
 
@@ -287,7 +363,7 @@ func (sn *Snapshot) Len() int { return sn.tree.Len() }
 // batchSize rows. fn must not retain the batch after returning unless it
 // retains it.
 func (sn *Snapshot) Scan(batchSize int, fn func(arrow.RecordBatch) error) error {
-	cols := rowcodec.NewColumns(sn.types)
+	cols := rowcodec.NewColumns(sn.layout.types)
 	schema := sn.schema.Arrow()
 	var err error
 	flush := func() {
@@ -297,9 +373,8 @@ func (sn *Snapshot) Scan(batchSize int, fn func(arrow.RecordBatch) error) error 
 		n := cols.Len()
 		err = fn(array.NewRecordBatch(schema, cols.Arrays(), int64(n)))
 	}
-	sn.tree.Scan(func(e entry) bool {
-		if _, derr := cols.DecodeRow([]byte(e.row)); derr != nil {
-			err = fmt.Errorf("view row: %w", derr)
+	sn.tree.Scan(func(row string) bool {
+		if err = sn.layout.decode(cols, row); err != nil {
 			return false
 		}
 		if cols.Len() >= batchSize {
@@ -311,44 +386,76 @@ func (sn *Snapshot) Scan(batchSize int, fn func(arrow.RecordBatch) error) error 
 	return err
 }
 
-const storeVersion = 1
+// storeVersion is the version of Snapshot's bytes and of the checkpoint
+// metadata. Version 1 stored every column of a row after its key;
+// version 2 stores the key and the other columns (see row.go). Both
+// restore.
+const storeVersion = 2
 
 // Snapshot implements state.Snapshotter: every row, in key order.
 func (s *Store) Snapshot(dst []byte) ([]byte, error) {
 	w := state.Writer{Buf: append(dst, storeVersion)}
 	w.Uvarint(s.nextID)
 	w.Uvarint(uint64(s.tree.Len()))
-	s.tree.Scan(func(e entry) bool {
-		w.Bytes([]byte(e.key))
-		w.Bytes([]byte(e.row))
+	s.tree.Scan(func(row string) bool {
+		key, rest, _ := split(row)
+		w.Bytes([]byte(key))
+		w.Bytes([]byte(rest))
 		return true
 	})
 	return w.Buf, nil
 }
 
+// restoreRow returns the stored row for a key and a value read back
+// from a snapshot or checkpoint of the given version.
+func (s *Store) restoreRow(version byte, key, value []byte, buf []byte) (string, []byte, error) {
+	rest := string(value)
+	if version == 1 {
+		var err error
+		if rest, err = s.layout.restOfFullRow(value); err != nil {
+			return "", buf, err
+		}
+	}
+	row, buf := makeRow(buf, string(key), rest, 0)
+	return row, buf, nil
+}
+
 // Restore implements state.Snapshotter.
 func (s *Store) Restore(src []byte) error {
-	if len(src) == 0 || src[0] != storeVersion {
+	if len(src) == 0 || (src[0] != 1 && src[0] != storeVersion) {
 		return fmt.Errorf("view store: unknown snapshot version")
 	}
+	version := src[0]
 	r := state.Reader{Buf: src[1:]}
 	s.nextID = r.Uvarint()
 	n := r.Uvarint()
 	tree := btree.NewBTreeGOptions(less, btree.Options{NoLocks: true})
+	var buf []byte
 	for i := uint64(0); i < n && r.Err == nil; i++ {
 		k, v := r.Bytes(), r.Bytes()
-		tree.Set(entry{key: string(k), row: string(v)})
+		if r.Err != nil {
+			break
+		}
+		var row string
+		var err error
+		if row, buf, err = s.restoreRow(version, k, v, buf); err != nil {
+			return err
+		}
+		tree.Set(row)
 	}
 	if r.Err != nil {
 		return r.Err
 	}
 	s.tree = tree
+	s.resetDirty()
 	s.Publish()
 	return nil
 }
 
 // A store's checkpointed state is one entry per row, key "r" + the row
-// key, and one entry "m" with the next row number.
+// key and value the rest of the row, and one entry "m" with the next row
+// number and the version (absent in version 1, whose values were whole
+// rows).
 
 var _ state.Checkpointer = (*Store)(nil)
 
@@ -356,30 +463,44 @@ var _ state.Checkpointer = (*Store)(nil)
 // previous checkpoint.
 func (s *Store) Checkpoint(sink state.Sink, full bool) error {
 	key := []byte{'r'}
-	if full {
-		s.tree.Scan(func(e entry) bool {
-			key = append(key[:1], e.key...)
-			sink.Put(key, []byte(e.row))
+	var buf []byte
+	put := func(row string) {
+		k, rest, _ := split(row)
+		key = append(key[:1], k...)
+		buf = append(buf[:0], rest...)
+		sink.Put(key, buf)
+	}
+	switch {
+	case full:
+		s.tree.Scan(func(row string) bool {
+			put(row)
 			return true
 		})
-	} else {
+	case s.dirtyAll:
+		for _, k := range s.deleted {
+			if _, ok := s.tree.Get(probe(k)); !ok {
+				sink.Delete(append(key[:1], k...))
+			}
+		}
+		s.tree.Scan(func(row string) bool {
+			if _, _, epoch := split(row); epoch == s.epoch {
+				put(row)
+			}
+			return true
+		})
+	default:
 		for k := range s.dirty {
-			key = append(key[:1], k...)
-			if e, ok := s.tree.Get(entry{key: k}); ok {
-				sink.Put(key, []byte(e.row))
+			if row, ok := s.tree.Get(probe(k)); ok {
+				put(row)
 			} else {
-				sink.Delete(key)
+				sink.Delete(append(key[:1], k...))
 			}
 		}
 	}
-	if len(s.dirty) > 4096 {
-		// A map keeps its peak size after clear; start a new one.
-		s.dirty = map[string]struct{}{}
-	} else {
-		clear(s.dirty)
-	}
+	s.resetDirty()
 	var w state.Writer
 	w.Uvarint(s.nextID)
+	w.Buf = append(w.Buf, storeVersion)
 	sink.Put([]byte{'m'}, w.Buf)
 	return nil
 }
@@ -388,14 +509,29 @@ func (s *Store) Checkpoint(sink state.Sink, full bool) error {
 func (s *Store) RestoreEntries(e state.Entries) error {
 	tree := btree.NewBTreeGOptions(less, btree.Options{NoLocks: true})
 	var next uint64
+	// The metadata sorts before the rows; without it the rows are of
+	// version 1.
+	version := byte(1)
+	var buf []byte
 	err := e(func(key, value []byte) error {
 		switch {
 		case len(key) == 1 && key[0] == 'm':
 			r := state.Reader{Buf: value}
 			next = r.Uvarint()
+			if len(r.Buf) > 0 {
+				version = r.Buf[0]
+				if version != storeVersion {
+					return fmt.Errorf("view store: unknown checkpoint version %d", version)
+				}
+			}
 			return r.Err
 		case len(key) > 0 && key[0] == 'r':
-			tree.Set(entry{key: string(key[1:]), row: string(value)})
+			row, b, err := s.restoreRow(version, key[1:], value, buf)
+			buf = b
+			if err != nil {
+				return err
+			}
+			tree.Set(row)
 			return nil
 		}
 		return fmt.Errorf("view store: unexpected state key %q", key)
@@ -404,7 +540,7 @@ func (s *Store) RestoreEntries(e state.Entries) error {
 		return err
 	}
 	s.tree, s.nextID = tree, next
-	clear(s.dirty)
+	s.resetDirty()
 	s.Publish()
 	return nil
 }

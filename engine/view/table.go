@@ -1,8 +1,6 @@
 package view
 
 import (
-	"fmt"
-
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -17,10 +15,10 @@ import (
 // (the caller checks uniqueness with Has).
 func (s *Store) Keys(rec arrow.RecordBatch) []string {
 	n := int(rec.NumRows())
-	s.keyBufs = resize(s.keyBufs, n)
-	s.keyEnc.Append(s.keyBufs, rec)
+	s.bufs = resize(s.bufs, n)
+	s.keyEnc.Append(s.bufs, rec)
 	out := make([]string, n)
-	for i, b := range s.keyBufs {
+	for i, b := range s.bufs {
 		out[i] = string(b)
 	}
 	return out
@@ -28,14 +26,14 @@ func (s *Store) Keys(rec arrow.RecordBatch) []string {
 
 // Has reports whether a row with the given store key exists.
 func (s *Store) Has(key string) bool {
-	_, ok := s.tree.Get(entry{key: key})
+	_, ok := s.tree.Get(probe(key))
 	return ok
 }
 
 // ScanCurrent calls fn with the writer's current rows and their store
 // keys, in key order, in batches of at most batchSize rows.
 func (s *Store) ScanCurrent(batchSize int, fn func(keys []string, rec arrow.RecordBatch) error) error {
-	cols := rowcodec.NewColumns(s.types)
+	cols := rowcodec.NewColumns(s.layout.types)
 	schema := s.schema.Arrow()
 	var keys []string
 	var err error
@@ -47,12 +45,11 @@ func (s *Store) ScanCurrent(batchSize int, fn func(keys []string, rec arrow.Reco
 		err = fn(keys, array.NewRecordBatch(schema, cols.Arrays(), int64(n)))
 		keys = nil
 	}
-	s.tree.Scan(func(e entry) bool {
-		if _, derr := cols.DecodeRow([]byte(e.row)); derr != nil {
-			err = fmt.Errorf("table row: %w", derr)
+	s.tree.Scan(func(row string) bool {
+		if err = s.layout.decode(cols, row); err != nil {
 			return false
 		}
-		keys = append(keys, e.key)
+		keys = append(keys, keyOf(row))
 		if cols.Len() >= batchSize {
 			flush()
 		}
@@ -65,17 +62,30 @@ func (s *Store) ScanCurrent(batchSize int, fn func(keys []string, rec arrow.Reco
 // DeleteKeys removes the rows with the given store keys.
 func (s *Store) DeleteKeys(keys []string) {
 	for _, k := range keys {
-		s.delete(k)
+		s.delete(probe(k))
 	}
 }
 
-// Get returns the encoded row stored under key in the snapshot.
+// Get returns the row stored under key (an encoding of the key columns,
+// as Keys returns) in the snapshot, in the store's own format: decode it
+// with DecodeRow.
 func (sn *Snapshot) Get(key string) (string, bool) {
-	e, ok := sn.tree.Get(entry{key: key})
-	return e.row, ok
+	return sn.tree.Get(probe(key))
 }
 
-// Rows calls fn with every encoded row of the snapshot, in key order.
+// GetBytes is Get for a key held in a byte slice (one allocation fewer).
+func (sn *Snapshot) GetBytes(key []byte) (string, bool) {
+	return sn.tree.Get(probeBytes(key))
+}
+
+// Rows calls fn with every stored row of the snapshot, in key order, in
+// the store's own format: decode them with DecodeRow.
 func (sn *Snapshot) Rows(fn func(row string) bool) {
-	sn.tree.Scan(func(e entry) bool { return fn(e.row) })
+	sn.tree.Scan(fn)
+}
+
+// DecodeRow appends the columns of a row returned by Get or Rows to
+// cols, which must have been made for the store's schema.
+func (sn *Snapshot) DecodeRow(cols *rowcodec.Columns, row string) error {
+	return sn.layout.decode(cols, row)
 }
