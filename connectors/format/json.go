@@ -80,10 +80,11 @@ type JSONDecoder struct {
 	fold     map[string]int
 	nonASCII []int
 
-	// hints[k] is the column the k-th key of the previous record named
-	// exactly (-1 if none): producers repeat their key order, so checking
-	// the hint first saves hashing the key.
-	hints []int
+	// hints[k] is what the k-th key of the previous record resolved to,
+	// a column or none: producers repeat their key order, so comparing
+	// the key with the hint's saves hashing it, and a key the schema does
+	// not name (most records carry some) costs no map lookups at all.
+	hints []keyHint
 
 	sc      scanner
 	scratch []byte // unescaped string values of the current row
@@ -282,26 +283,50 @@ func (d *JSONDecoder) releaseBuilders() {
 	}
 }
 
+// keyHint is one entry of JSONDecoder.hints.
+type keyHint struct {
+	raw []byte // the key as it appeared with its closing quote, a copy
+	col int    // the column it named, -1 for none
+	q   uint8  // the rank of the match (see lookup)
+	set bool
+}
+
+// hinted reports the column and rank of the k-th key of a record whose
+// text starts at value[at] (after the opening quote) when it is, byte for
+// byte, the k-th key of the previous record, and how many bytes that key
+// and its closing quote take. The previous key was scanned and ended at
+// its closing quote, so the same bytes are the same key.
+func (d *JSONDecoder) hinted(k int, value []byte, at int) (col int, q uint8, n int) {
+	if k >= len(d.hints) {
+		return -1, 0, 0
+	}
+	h := &d.hints[k]
+	if !h.set || len(value)-at < len(h.raw) || !bytes.Equal(value[at:at+len(h.raw)], h.raw) {
+		return -1, 0, 0
+	}
+	return h.col, h.q, len(h.raw)
+}
+
 // lookup returns the column the k-th key of a record names and the rank
-// of the match, or -1.
-func (d *JSONDecoder) lookup(k int, key []byte) (int, uint8) {
-	if k < len(d.hints) {
-		if h := d.hints[k]; h >= 0 && d.cols[h].name == string(key) {
-			return h, 2
-		}
-	} else if k < 4*len(d.cols)+8 {
-		for len(d.hints) <= k {
-			d.hints = append(d.hints, -1)
-		}
+// of the match (2 exact, 1 case-insensitive), or -1 and 0, and remembers
+// it as the k-th hint. key is unescaped; raw is the key as it appeared,
+// with its closing quote.
+func (d *JSONDecoder) lookup(k int, key, raw []byte) (int, uint8) {
+	if k >= len(d.hints) && k < 4*len(d.cols)+8 {
+		d.hints = append(d.hints, make([]keyHint, k+1-len(d.hints))...)
 	}
-	i, ok := d.exact[string(key)]
+	col, q := d.resolve(key)
 	if k < len(d.hints) {
-		d.hints[k] = -1
-		if ok {
-			d.hints[k] = i
-		}
+		h := &d.hints[k]
+		h.raw = append(h.raw[:0], raw...)
+		h.col, h.q, h.set = col, q, true
 	}
-	if ok {
+	return col, q
+}
+
+// resolve looks key up in the schema: exactly, then case-insensitively.
+func (d *JSONDecoder) resolve(key []byte) (int, uint8) {
+	if i, ok := d.exact[string(key)]; ok {
 		return i, 2
 	}
 	return d.lookupFold(key)
@@ -391,16 +416,21 @@ func (d *JSONDecoder) scan(value []byte) error {
 			return d.malformed()
 		}
 		keyStart := s.pos + 1
-		esc, ok := s.str()
-		if !ok {
-			return d.malformed()
+		col, rank, n := d.hinted(k, value, keyStart)
+		if n > 0 {
+			s.pos = keyStart + n
+		} else {
+			esc, ok := s.str()
+			if !ok {
+				return d.malformed()
+			}
+			key := value[keyStart : s.pos-1]
+			if esc {
+				d.keyBuf = appendUnescaped(d.keyBuf[:0], key)
+				key = d.keyBuf
+			}
+			col, rank = d.lookup(k, key, value[keyStart:s.pos])
 		}
-		key := value[keyStart : s.pos-1]
-		if esc {
-			d.keyBuf = appendUnescaped(d.keyBuf[:0], key)
-			key = d.keyBuf
-		}
-		col, rank := d.lookup(k, key)
 		s.skipWS()
 		if !s.expect(':') {
 			return d.malformed()
@@ -408,7 +438,7 @@ func (d *JSONDecoder) scan(value []byte) error {
 		s.skipWS()
 		start := s.pos
 		var k valueKind
-		var vesc bool
+		var vesc, ok bool
 		if s.pos < len(value) && value[s.pos] == '"' {
 			k = kindString
 			vesc, ok = s.str()

@@ -48,6 +48,18 @@ func BenchmarkJSONDecodeDemoEvent(b *testing.B) {
 		`{"ts":1700000000123,"service":"svc-07","host":"host-03","latency_ms":12.345,"status":200}`)
 }
 
+// BenchmarkJSONDecodeBenchEvent is the record of `tocsin bench`'s
+// request workloads: five columns and five keys the schema does not name.
+func BenchmarkJSONDecodeBenchEvent(b *testing.B) {
+	benchDecode(b, types.Schema{
+		col("seq", types.Int64Type),
+		col("ts", types.TimestampType),
+		col("service", types.TextType),
+		col("latency_ms", types.Float64Type),
+		col("status", types.Int32Type),
+	}, `{"seq":7,"ts":1777593600007,"service":"svc-0042","latency_ms":41.25,"status":200,"method":"GET","path":"/api/items/7","region":"eu-west-1","bytes":5120,"user_agent":"bench/1.0"}`)
+}
+
 func BenchmarkJSONDecodeDemoEventRFC3339(b *testing.B) {
 	benchDecode(b, demoSchema,
 		`{"ts":"2024-01-02T03:04:05.123Z","service":"svc-07","host":"host-03","latency_ms":12.345,"status":200}`)

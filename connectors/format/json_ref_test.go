@@ -297,11 +297,28 @@ func refEpochMillis(num string) (any, connectors.ErrorClass, bool) {
 func checkAgainstReference(t *testing.T, in []byte) {
 	t.Helper()
 	want := refDecode(in, refSchema, refMaxDepth)
-	d := newTestDecoder(t, refSchema, JSONOptions{MaxDepth: refMaxDepth})
-	err := d.Append(in)
 	if want.unknown {
 		return
 	}
+	d := newTestDecoder(t, refSchema, JSONOptions{MaxDepth: refMaxDepth})
+	// A cold decoder, then the same one primed by a valid document with
+	// the usual keys (its key hints set), then primed by in itself: the
+	// hints must never change an answer.
+	checkDecoder(t, d, in, want)
+	if err := d.Append(refPrimer); err != nil {
+		t.Fatalf("primer: %v", err)
+	}
+	d.Flush().Release()
+	checkDecoder(t, d, in, want)
+	checkDecoder(t, d, in, want)
+}
+
+// refPrimer is a valid document over refSchema's keys.
+var refPrimer = []byte(`{"s": "h\u00e9llo", "i": -12, "f": 2.5e-3, "b": true, "ts": "2024-01-02T03:04:05.5Z", "j": {"k": [1, null, "x"]}, "d": "2024-01-31", "KEY": "v"}`)
+
+func checkDecoder(t *testing.T, d *JSONDecoder, in []byte, want refOutcome) {
+	t.Helper()
+	err := d.Append(in)
 	got := classOf(err)
 	if err != nil && got == 0 {
 		t.Fatalf("%q: error of unexpected type %T: %v", in, err, err)
@@ -354,7 +371,7 @@ func TestJSONDifferential(t *testing.T) {
 			checkAgainstReference(t, []byte(in[:n]))
 		}
 	}
-	doc := []byte(`{"s": "h\u00e9llo", "i": -12, "f": 2.5e-3, "b": true, "ts": "2024-01-02T03:04:05.5Z", "j": {"k": [1, null, "x"]}, "d": "2024-01-31", "KEY": "v"}`)
+	doc := refPrimer
 	for pos := range doc {
 		for _, c := range []byte{'"', '\\', '{', '}', '[', ']', ',', ':', ' ', '0', 'e', '-', 'x', 0x00, 0x1f, 0x80, 0xff} {
 			mutated := bytes.Clone(doc)

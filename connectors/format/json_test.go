@@ -132,6 +132,30 @@ func TestJSONKeys(t *testing.T) {
 			assertRow(t, got, tc.want)
 		})
 	}
+	// One decoder for every case, forwards then backwards: the k-th key
+	// of a record names something else than the previous record's
+	// (another column, a folded match, an unknown key), so a stale key
+	// hint would show up as a wrong row.
+	t.Run("key hints across records", func(t *testing.T) {
+		d := newTestDecoder(t, schema, JSONOptions{})
+		order := make([]int, 0, 2*len(cases))
+		for i := range cases {
+			order = append(order, i)
+		}
+		for i := len(cases) - 1; i >= 0; i-- {
+			order = append(order, i)
+		}
+		for _, i := range order {
+			if err := d.Append([]byte(cases[i].in)); err != nil {
+				t.Fatalf("%s: %v", cases[i].in, err)
+			}
+		}
+		rec := d.Flush()
+		defer rec.Release()
+		for r, i := range order {
+			assertRow(t, rowValues(rec, r), cases[i].want)
+		}
+	})
 }
 
 func assertRow(t *testing.T, got, want []any) {
