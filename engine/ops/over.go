@@ -2,7 +2,8 @@ package ops
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -78,30 +79,30 @@ type OverConfig struct {
 // time order. Rows wait until the watermark makes them final, then are
 // released sorted by (partition, time, arrival), and every function sees
 // its partition's rows in that order, so the result does not depend on
-// arrival order. Per partition it keeps only what the frames need (the
-// rows in a bounded frame, running sums for an unbounded one, lag's last
-// rows, a detector's model). A row whose time is already final on
-// arrival is late: counted and dropped.
+// arrival order. Pending rows are kept per partition in (time, arrival)
+// order, and the partitions in a heap by their oldest pending time
+// (overqueue.go), so a watermark costs what it releases, not the
+// backlog. Per partition it keeps only what the frames need (the rows in
+// a bounded frame, running sums for an unbounded one, lag's last rows, a
+// detector's model). A row whose time is already final on arrival is
+// late: counted and dropped.
 type Over struct {
 	cfg     OverConfig
 	partEnc *rowcodec.Encoder
 	rowEnc  *rowcodec.Encoder
 	inTypes []types.Type
 	schema  *arrow.Schema
-	pending []pendingRow
 	seq     int64
 	wm      int64
 	late    int64
 	parts   map[string]*overPart
+	// ready holds the partitions with pending rows.
+	ready   overHeap
 	keyBufs [][]byte
 	rowBufs [][]byte
-}
-
-type pendingRow struct {
-	part string
-	ts   int64
-	seq  int64
-	row  string
+	// touched is Watermark's scratch: the partitions it releases rows of.
+	touched []*overPart
+	ckpt    overCkpt
 }
 
 var _ Operator = (*Over)(nil)
@@ -144,10 +145,30 @@ func (o *Over) Push(_ *functions.Context, c batch.Chunk, _ Emit) error {
 			o.late++
 			continue
 		}
-		o.pending = append(o.pending, pendingRow{part: string(o.keyBufs[i]), ts: tss[i], seq: o.seq, row: string(o.rowBufs[i])})
+		o.enqueue(o.keyBufs[i], tss[i], o.seq, o.rowBufs[i])
 		o.seq++
 	}
 	return nil
+}
+
+// part returns the partition with the given key, created if new.
+func (o *Over) part(key []byte) *overPart {
+	p := o.parts[string(key)]
+	if p == nil {
+		p = newOverPart(string(key), o.cfg.Funcs)
+		o.parts[p.key] = p
+	}
+	return p
+}
+
+// enqueue adds a pending row to its partition.
+func (o *Over) enqueue(key []byte, ts, seq int64, row []byte) {
+	p := o.part(key)
+	o.ckpt.noteArrival(p, ts, seq, row)
+	if !p.pending.insert(ts, seq, row) {
+		return
+	}
+	o.ready.update(p)
 }
 
 // Watermark releases the rows it makes final and computes their
@@ -157,41 +178,44 @@ func (o *Over) Watermark(ctx *functions.Context, wm int64, emit Emit) error {
 		return nil
 	}
 	o.wm = wm
-	var ready, keep []pendingRow
-	for _, r := range o.pending {
-		if r.ts+o.cfg.Plus <= wm {
-			ready = append(ready, r)
-		} else {
-			keep = append(keep, r)
-		}
+	touched := o.touched[:0]
+	for len(o.ready) > 0 && o.ready[0].ts+o.cfg.Plus <= wm {
+		p := o.ready.pop()
+		p.take = p.pending.ready(wm, o.cfg.Plus)
+		touched = append(touched, p)
 	}
-	if len(ready) == 0 {
+	if len(touched) == 0 {
 		return nil
 	}
-	o.pending = keep
-	sort.Slice(ready, func(i, j int) bool {
-		a, b := ready[i], ready[j]
-		if a.part != b.part {
-			return a.part < b.part
-		}
-		if a.ts != b.ts {
-			return a.ts < b.ts
-		}
-		return a.seq < b.seq
-	})
-	return o.compute(ready, emit)
-}
-
-// compute runs every function over released rows grouped by partition.
-func (o *Over) compute(rows []pendingRow, emit Emit) error {
-	dec := rowcodec.NewColumns(o.inTypes)
-	for _, r := range rows {
-		if _, err := dec.DecodeRow([]byte(r.row)); err != nil {
-			return fmt.Errorf("BUG: OVER row: %w", err)
+	slices.SortFunc(touched, func(a, b *overPart) int { return strings.Compare(a.key, b.key) })
+	err := o.compute(touched, emit)
+	for _, p := range touched {
+		o.ckpt.noteRelease(p)
+		p.pending.drop(p.take)
+		p.take = 0
+		if p.pending.len() > 0 {
+			o.ready.update(p)
 		}
 	}
-	in := array.NewRecordBatch(o.cfg.Input.Arrow(), dec.Arrays(), int64(len(rows)))
-	n := len(rows)
+	clear(touched)
+	o.touched = touched[:0]
+	return err
+}
+
+// compute runs every function over the released rows (each touched
+// partition's take oldest pending rows), partition by partition.
+func (o *Over) compute(touched []*overPart, emit Emit) error {
+	dec := rowcodec.NewColumns(o.inTypes)
+	n := 0
+	for _, p := range touched {
+		for i := range p.take {
+			if _, err := dec.DecodeRow(p.pending.row(i)); err != nil {
+				return fmt.Errorf("BUG: OVER row: %w", err)
+			}
+		}
+		n += p.take
+	}
+	in := array.NewRecordBatch(o.cfg.Input.Arrow(), dec.Arrays(), int64(n))
 	res := make([]overResult, len(o.cfg.Funcs))
 	args := make([]overArg, len(o.cfg.Funcs))
 	for k, f := range o.cfg.Funcs {
@@ -201,16 +225,10 @@ func (o *Over) compute(rows []pendingRow, emit Emit) error {
 		}
 	}
 	tss := vec.Values[int64](in.Column(o.cfg.Time))
-	for start := 0; start < n; {
-		end := start + 1
-		for end < n && rows[end].part == rows[start].part {
-			end++
-		}
-		p := o.parts[rows[start].part]
-		if p == nil {
-			p = newOverPart(o.cfg.Funcs)
-			o.parts[rows[start].part] = p
-		}
+	start := 0
+	for _, p := range touched {
+		end := start + p.take
+		p.started = true
 		for k := range o.cfg.Funcs {
 			if err := p.fns[k].run(&o.cfg.Funcs[k], &args[k], tss, start, end, &res[k]); err != nil {
 				return err

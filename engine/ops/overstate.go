@@ -11,13 +11,25 @@ import (
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
-// overPart is one partition's state: one overFn per function.
+// overPart is one partition: its pending rows (overqueue.go) and one
+// overFn per function.
 type overPart struct {
-	fns []overFn
+	key     string
+	pending overQueue
+	// heapIdx is the partition's index in Over.ready, -1 outside.
+	heapIdx int
+	// take is the pending rows the current watermark releases.
+	take int
+	// started is set once rows were released: the functions' states are
+	// part of a snapshot from then on.
+	started bool
+	// dirty is set while the partition is in Over.ckpt.dirty.
+	dirty bool
+	fns   []overFn
 }
 
-func newOverPart(fs []OverFunc) *overPart {
-	p := &overPart{fns: make([]overFn, len(fs))}
+func newOverPart(key string, fs []OverFunc) *overPart {
+	p := &overPart{key: key, heapIdx: -1, fns: make([]overFn, len(fs))}
 	for k := range fs {
 		if fs[k].Kind == OverDetector {
 			p.fns[k].model = fs[k].Model()
@@ -295,29 +307,43 @@ func (s *overFn) runDetector(a *overArg, start, end int, r *overResult) error {
 
 const overVersion = 1
 
-// Snapshot implements state.Snapshotter: the pending rows, the
-// watermark, the late count and every partition's function states.
+// Snapshot implements state.Snapshotter: the watermark, the late count,
+// the pending rows (by partition, then time and arrival), and the
+// function states of every partition that has released rows.
 func (o *Over) Snapshot(dst []byte) ([]byte, error) {
 	w := state.Writer{Buf: append(dst, overVersion)}
 	w.Varint(o.wm)
 	w.Varint(o.late)
 	w.Varint(o.seq)
-	w.Uvarint(uint64(len(o.pending)))
-	for _, r := range o.pending {
-		w.Bytes([]byte(r.part))
-		w.Varint(r.ts)
-		w.Varint(r.seq)
-		w.Bytes([]byte(r.row))
-	}
 	keys := make([]string, 0, len(o.parts))
-	for k := range o.parts {
+	pending, started := 0, 0
+	for k, p := range o.parts {
 		keys = append(keys, k)
+		pending += p.pending.len()
+		if p.started {
+			started++
+		}
 	}
 	sort.Strings(keys)
-	w.Uvarint(uint64(len(keys)))
+	w.Uvarint(uint64(pending))
 	for _, k := range keys {
+		q := &o.parts[k].pending
+		for i := range q.len() {
+			e := q.rows[q.head+i]
+			w.Bytes([]byte(k))
+			w.Varint(e.ts)
+			w.Varint(e.seq)
+			w.Bytes(q.row(i))
+		}
+	}
+	w.Uvarint(uint64(started))
+	for _, k := range keys {
+		p := o.parts[k]
+		if !p.started {
+			continue
+		}
 		w.Bytes([]byte(k))
-		for _, s := range o.parts[k].fns {
+		for _, s := range p.fns {
 			s.write(&w)
 		}
 	}
@@ -352,28 +378,26 @@ func (o *Over) Restore(src []byte) error {
 	if len(src) == 0 || src[0] != overVersion {
 		return fmt.Errorf("OVER window: unknown state version")
 	}
+	o.reset()
 	r := state.Reader{Buf: src[1:]}
 	o.wm, o.late, o.seq = r.Varint(), r.Varint(), r.Varint()
 	np := r.Uvarint()
-	o.pending = nil
 	for i := uint64(0); i < np && r.Err == nil; i++ {
-		p := pendingRow{part: string(r.Bytes())}
-		p.ts, p.seq = r.Varint(), r.Varint()
-		p.row = string(r.Bytes())
-		o.pending = append(o.pending, p)
+		p := o.part(r.Bytes())
+		ts, seq := r.Varint(), r.Varint()
+		p.pending.insert(ts, seq, r.Bytes())
 	}
-	o.parts = map[string]*overPart{}
 	nk := r.Uvarint()
 	for i := uint64(0); i < nk && r.Err == nil; i++ {
-		k := string(r.Bytes())
-		p := newOverPart(o.cfg.Funcs)
+		p := o.part(r.Bytes())
+		p.started = true
 		for j := range p.fns {
 			if err := p.fns[j].read(&r); err != nil {
 				return err
 			}
 		}
-		o.parts[k] = p
 	}
+	o.initReady()
 	return r.Err
 }
 

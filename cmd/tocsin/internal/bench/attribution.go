@@ -68,33 +68,49 @@ func newTracker(w *Workload, capacity int) *tracker {
 // now returns the nanoseconds since the tracker started (monotonic).
 func (t *tracker) now() int64 { return int64(time.Since(t.start)) }
 
-// sent registers events about to be delivered, with their send time.
-// They must be registered in seq order, before delivery.
-func (t *tracker) sent(evs []event, at int64) {
+// plan registers the next event, before the run: everything about it
+// but its send time. Events must be planned in seq order.
+func (t *tracker) plan(e *event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for i := range evs {
-		e := &evs[i]
-		seq := int32(len(t.sendNs))
+	seq := int32(len(t.visNs))
+	t.visNs = append(t.visNs, -1)
+	t.tsOf = append(t.tsOf, e.ts)
+	ok := true
+	switch t.w.attr {
+	case bySeq:
+		ok = e.req == nil || t.w.passes == nil || t.w.passes(e.req)
+	case byGroupCount:
+		var n uint8
+		windowsOf(e.ts, t.w.sizeMs, t.w.slideMs, func(s int64) {
+			g := groupID{window: s, service: e.req.Service}
+			t.groups[g] = append(t.groups[g], seq)
+			n++
+		})
+		t.need = append(t.need, n)
+	case byWatermark:
+		t.wmAfter = append(t.wmAfter, t.wmt.observe(e.part, e.ts))
+	}
+	t.trackable = append(t.trackable, ok)
+}
+
+// sent stamps the next n planned events with their send time, just
+// before they are delivered.
+func (t *tracker) sent(n int, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for range n {
 		t.sendNs = append(t.sendNs, at)
-		t.visNs = append(t.visNs, -1)
-		t.tsOf = append(t.tsOf, e.ts)
-		ok := true
-		switch t.w.attr {
-		case bySeq:
-			ok = e.req == nil || t.w.passes == nil || t.w.passes(e.req)
-		case byGroupCount:
-			var n uint8
-			windowsOf(e.ts, t.w.sizeMs, t.w.slideMs, func(s int64) {
-				g := groupID{window: s, service: e.req.Service}
-				t.groups[g] = append(t.groups[g], seq)
-				n++
-			})
-			t.need = append(t.need, n)
-		case byWatermark:
-			t.wmAfter = append(t.wmAfter, t.wmt.observe(e.part, e.ts))
-		}
-		t.trackable = append(t.trackable, ok)
+	}
+}
+
+// sentUpTo stamps the planned events up to n (exclusive) not stamped
+// yet with the send time at (ns since the tracker started).
+func (t *tracker) sentUpTo(n int, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for len(t.sendNs) < n {
+		t.sendNs = append(t.sendNs, at)
 	}
 }
 
@@ -183,7 +199,7 @@ func (t *tracker) origin(seq int) int {
 		}
 		return -1
 	})
-	if j == len(t.wmAfter) {
+	if j == len(t.wmAfter) || j >= len(t.sendNs) {
 		return -1
 	}
 	return j

@@ -188,7 +188,10 @@ func TestGroupAttribution(t *testing.T) {
 	w, _ := Lookup("3")
 	tr := newTracker(w, 4)
 	r := func(ts int64, svc int) event { return event{ts: ts, req: &Request{TS: ts, Service: svc}} }
-	tr.sent([]event{r(60_000, 1), r(60_500, 1), r(61_000, 2)}, 100)
+	for _, e := range []event{r(60_000, 1), r(60_500, 1), r(61_000, 2)} {
+		tr.plan(&e)
+	}
+	tr.sent(3, 100)
 	for seq, want := range []uint8{5, 5, 5} {
 		if tr.need[seq] != want {
 			t.Fatalf("event %d waits for %d windows, want %d", seq, tr.need[seq], want)
@@ -230,8 +233,11 @@ func TestWatermarkOrigin(t *testing.T) {
 	for i := range 8 {
 		evs = append(evs, event{part: int32(i % Partitions), ts: int64(1000 * i), req: &Request{Service: i}})
 	}
-	tr.sent(evs[:4], 0) // every partition has an event: watermark 3000-5000
-	tr.sent(evs[4:], 1)
+	for i := range evs {
+		tr.plan(&evs[i])
+	}
+	tr.sent(4, 0) // every partition has an event: watermark 3000-5000
+	tr.sent(4, 1)
 	// After event 7 (ts 7000) the watermark is min(4000..7000) - 5000.
 	if got := tr.wmAfter[7]; got != 4000-watermarkDelayMs {
 		t.Fatalf("watermark after event 7 = %d", got)

@@ -40,6 +40,10 @@ type Spec struct {
 	Verify bool `json:"verify,omitempty"`
 	// CPUProfile, if set, receives a CPU profile of the measured interval.
 	CPUProfile string `json:"cpu_profile,omitempty"`
+	// Self starts the producer process of a kafka-mode latency run;
+	// BaseMs is the event time of a latency run's first event.
+	Self   Command `json:"self,omitempty"`
+	BaseMs int64   `json:"base_ms,omitempty"`
 }
 
 // Result is one run's measurements.
@@ -69,6 +73,9 @@ type Result struct {
 	LatencySamples int     `json:"latency_samples,omitempty"`
 	// LatencyMissing counts measured events never seen in the view.
 	LatencyMissing int `json:"latency_missing,omitempty"`
+	// ProducerLagMs is how far a kafka-mode latency run's producer fell
+	// behind its schedule: the offered rate was not met when it is large.
+	ProducerLagMs float64 `json:"producer_lag_ms,omitempty"`
 }
 
 // RunChild executes one spec in this process; logs go to logw.

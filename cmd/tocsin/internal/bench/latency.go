@@ -11,11 +11,10 @@ import (
 )
 
 // Latency phase. A producer offers events at a fixed rate, each stamped
-// with its send time (its event time is the send time too, so windows and
-// watermarks move in real time); a SUBSCRIBE to the view receives the
-// view's changes as the job publishes them. An event's latency runs from
-// just before its batch is handed to the log (memory) or the Kafka
-// producer (kafka) to the arrival of the first change that reflects it:
+// with its send time; a SUBSCRIBE to the view receives the view's
+// changes as the job publishes them. An event's latency runs from just
+// before its batch is handed to the log (memory) or the Kafka producer
+// (kafka) to the arrival of the first change that reflects it:
 //
 //   - row views (1, 6, 7): the row carrying the event's seq;
 //   - aggregate views (2, 3, 4): Tocsin's views update on every batch
@@ -25,6 +24,15 @@ import (
 //     event time; its latency runs from the send of the event that moved
 //     the watermark past it, so the 5 s watermark delay the query asks
 //     for is excluded.
+//
+// The events are generated, encoded and registered with the tracker
+// before the producer starts (planLatency), so that during the run this
+// process spends its CPU on the engine, not on making JSON: event i's
+// time is its scheduled send time, i/rate after the moment the plan was
+// made, so event time runs at the wall clock's pace, behind it by the
+// time the plan took (windows and watermarks only compare event times).
+// In kafka mode the producer is a process of its own (produce.go) that
+// reports each batch's send time.
 //
 // Only events sent after the warm-up (the first fifth of the run) count.
 
@@ -54,17 +62,17 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 			}
 		}
 	}
-	var deliver func(batch []event) error
+	var deliver func(parts []int32, recs [][]byte) error
 	topic := spec.Topic
 	switch spec.Mode {
 	case Memory:
 		topic = "latency"
 		log := memory.NewLog(Partitions)
 		r.mem.Add(topic, log)
-		deliver = func(batch []event) error {
+		deliver = func(parts []int32, recs [][]byte) error {
 			var per [Partitions][][]byte
-			for _, e := range batch {
-				per[e.part] = append(per[e.part], e.rec)
+			for i, rec := range recs {
+				per[parts[i]] = append(per[parts[i]], rec)
 			}
 			for p, recs := range per {
 				if len(recs) > 0 {
@@ -74,18 +82,8 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 			return nil
 		}
 	case Kafka:
-		brokers := []string{spec.Broker}
-		if err := kafka.CreateTopic(ctx, brokers, topic, Partitions); err != nil {
+		if err := kafka.CreateTopic(ctx, []string{spec.Broker}, topic, Partitions); err != nil {
 			return nil, err
-		}
-		wr := kafka.NewWriter(brokers, topic)
-		defer wr.Close()
-		deliver = func(batch []event) error {
-			msgs := make([]kafka.Message, len(batch))
-			for i, e := range batch {
-				msgs[i] = kafka.Message{Value: e.rec, Partition: e.part}
-			}
-			return wr.Write(ctx, msgs...)
 		}
 	}
 	if _, err := r.exec(ctx, sourceSQL(w.Stream, sourceWith(spec.Mode, topic, spec.Broker))); err != nil {
@@ -101,6 +99,8 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 		sendFor += watermarkDelayMs*time.Millisecond + time.Second
 	}
 	t := newTracker(w, int(spec.Rate*sendFor.Seconds())+1)
+	baseMs := time.Now().UnixMilli()
+	plan := planLatency(w, spec, sendFor, baseMs, t)
 	subCtx, cancelSub := context.WithCancel(ctx)
 	subDone := make(chan error, 1)
 	sess := r.eng.NewSession(map[string]string{"user": "bench"})
@@ -118,20 +118,56 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 		cancelSub()
 		return nil, fmt.Errorf("SUBSCRIBE v: %w", err)
 	}
-	warmupNs := t.now() + int64(spec.Duration/5)
-	if err := produce(ctx, w, spec, sendFor, t, deliver); err != nil {
+	stopProfile, err := startProfile(spec.CPUProfile)
+	if err != nil {
 		stopSub()
 		return nil, err
+	}
+	var warmupNs int64
+	var producerLagMs float64
+	if spec.Mode == Kafka {
+		ps := Spec{Kind: kindProduce, Workload: w.ID, Mode: Kafka, Keys: spec.Keys, Broker: spec.Broker, Topic: topic,
+			Rate: spec.Rate, Duration: sendFor, BaseMs: baseMs}
+		warmupNs = t.now() + int64(spec.Duration/5)
+		pp, err := startProducer(ctx, spec.Self, ps, func(n int, at int64) {
+			t.sentUpTo(n, at-t.start.UnixNano())
+		})
+		if err != nil {
+			stopProfile()
+			stopSub()
+			return nil, err
+		}
+		pres, err := pp.wait()
+		if err != nil {
+			stopProfile()
+			stopSub()
+			return nil, err
+		}
+		producerLagMs = pres.LatencyMaxMs
+	} else {
+		start := time.Now()
+		warmupNs = t.now() + int64(spec.Duration/5)
+		err := sendPlan(ctx, spec.Rate, plan, start, func(from, to int) error {
+			t.sent(to-from, t.now())
+			return deliver(plan.parts[from:to], plan.recs[from:to])
+		})
+		if err != nil {
+			stopProfile()
+			stopSub()
+			return nil, err
+		}
 	}
 	_, err = poll(time.Now().Add(latencyGrace), 10*time.Millisecond, func() (bool, error) {
 		return t.pending() == 0, ctx.Err()
 	})
+	stopProfile()
 	stopSub()
 	if err != nil {
 		return nil, err
 	}
 	lat, missing := t.latencies(warmupNs)
-	res := &Result{Events: int64(len(t.sendNs)), OfferedRate: spec.Rate, LatencySamples: len(lat), LatencyMissing: missing}
+	res := &Result{Events: int64(len(t.sendNs)), OfferedRate: spec.Rate, LatencySamples: len(lat), LatencyMissing: missing,
+		ProducerLagMs: producerLagMs}
 	if len(lat) > 0 {
 		res.LatencyP50Ms = float64(percentile(lat, 0.50)) / 1e6
 		res.LatencyP99Ms = float64(percentile(lat, 0.99)) / 1e6
@@ -141,44 +177,43 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 	return res, nil
 }
 
-// produce offers events at spec.Rate for sendFor: every tick it sends
-// the events due by then as one batch, stamped with the send time.
-func produce(ctx context.Context, w *Workload, spec Spec, sendFor time.Duration, t *tracker, deliver func([]event) error) error {
+// latencyPlan is a latency run's events in send order: each one's
+// partition and JSON record (records share large buffers).
+type latencyPlan struct {
+	parts []int32
+	recs  [][]byte
+}
+
+// planLatency generates the events of a latency run offering spec.Rate
+// events per second for sendFor, event i at time base + i/rate (Unix
+// ms), and registers them with t (if not nil).
+func planLatency(w *Workload, spec Spec, sendFor time.Duration, base int64, t *tracker) *latencyPlan {
+	total := int(spec.Rate * sendFor.Seconds())
 	reqs := NewRequestGen(latencySeed, spec.Keys)
 	logs := NewLogGen(latencySeed, spec.Keys)
-	total := int(spec.Rate * sendFor.Seconds())
-	tick := time.NewTicker(latencyTick)
-	defer tick.Stop()
-	start := time.Now()
-	var batch []event
-	for sent := 0; sent < total; {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
+	p := &latencyPlan{parts: make([]int32, 0, total), recs: make([][]byte, 0, total)}
+	var arena []byte
+	for i := range total {
+		ts := base + int64(float64(i)*1000/spec.Rate)
+		if cap(arena)-len(arena) < 1024 {
+			arena = make([]byte, 0, 4<<20)
 		}
-		due := min(total, int(spec.Rate*time.Since(start).Seconds()))
-		if due <= sent {
-			continue
+		start := len(arena)
+		var e event
+		if w.Stream == Logs {
+			l := logs.NextAt(ts)
+			arena = l.AppendJSON(arena)
+			e = event{part: l.Partition(), ts: ts, line: &l}
+		} else {
+			q := reqs.NextAt(ts)
+			arena = q.AppendJSON(arena)
+			e = event{part: q.Partition(), ts: ts, req: &q}
 		}
-		ts := time.Now().UnixMilli()
-		batch = batch[:0]
-		for range due - sent {
-			var e event
-			if w.Stream == Logs {
-				l := logs.NextAt(ts)
-				e = event{part: l.Partition(), ts: ts, line: &l, rec: l.AppendJSON(nil)}
-			} else {
-				q := reqs.NextAt(ts)
-				e = event{part: q.Partition(), ts: ts, req: &q, rec: q.AppendJSON(nil)}
-			}
-			batch = append(batch, e)
+		if t != nil {
+			t.plan(&e)
 		}
-		t.sent(batch, t.now())
-		if err := deliver(batch); err != nil {
-			return err
-		}
-		sent = due
+		p.parts = append(p.parts, e.part)
+		p.recs = append(p.recs, arena[start:len(arena):len(arena)])
 	}
-	return nil
+	return p
 }

@@ -42,7 +42,13 @@ func ChildMain(ctx context.Context, specJSON string, stdout, stderr io.Writer) e
 	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
 		return fmt.Errorf("bench child: bad spec: %w", err)
 	}
-	res, err := RunChild(ctx, spec, stderr)
+	var res *Result
+	var err error
+	if spec.Kind == kindProduce {
+		res, err = runProducer(ctx, spec, stdout)
+	} else {
+		res, err = RunChild(ctx, spec, stderr)
+	}
 	if err != nil {
 		return err
 	}

@@ -162,13 +162,17 @@ func runMode(ctx context.Context, cfg *Config, mode Mode, rep *Report) error {
 		if cfg.Latency && w.ID != "mem1m" {
 			spec := Spec{Kind: kindLatency, Workload: w.ID, Mode: mode, Keys: cfg.Keys, Checkpoint: cfg.CheckpointInterval,
 				Broker: addr, Topic: fmt.Sprintf("latency-w%s", w.ID),
-				Rate: cfg.LatencyFraction * row.EventsPerSec, Duration: cfg.LatencyDuration}
+				Rate: cfg.LatencyFraction * row.EventsPerSec, Duration: cfg.LatencyDuration, Self: cfg.Self}
+			if cfg.CPUProfile != "" {
+				ext := filepath.Ext(cfg.CPUProfile)
+				spec.CPUProfile = profilePath(strings.TrimSuffix(cfg.CPUProfile, ext)+"-latency"+ext, w.ID, mode, profiled > 1 || len(cfg.Modes) > 1)
+			}
 			res, err := runChild(ctx, cfg.Self, spec)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cfg.Progress, "%-8s %-6s latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms (%d events, %d missing)\n",
-				w.ID, mode, spec.Rate, res.LatencyP50Ms, res.LatencyP99Ms, res.LatencySamples, res.LatencyMissing)
+			fmt.Fprintf(cfg.Progress, "%-8s %-6s latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms (%d events, %d missing, producer lag %.0f ms)\n",
+				w.ID, mode, spec.Rate, res.LatencyP50Ms, res.LatencyP99Ms, res.LatencySamples, res.LatencyMissing, res.ProducerLagMs)
 			row.setLatency(res)
 		}
 	}

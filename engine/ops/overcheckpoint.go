@@ -1,0 +1,279 @@
+package ops
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/tocsin-db/tocsin/engine/state"
+	"github.com/tocsin-db/tocsin/engine/window"
+)
+
+// Incremental checkpoints of a streaming OVER window.
+//
+// The pending rows are most of an OVER window's state (every row of the
+// last watermark delay: a million rows at 200,000 events/s and 5 s), and
+// most of them are still pending at the next checkpoint, so writing
+// them all each time (the single-blob Snapshot) costs far more than the
+// rows themselves. Instead the rows go to an append-only log of chunks:
+//
+//   - "c" + 8-byte big-endian chunk number: the rows that arrived during
+//     one checkpoint interval (split every overChunkBytes), each with its
+//     partition key, time, arrival number and encoding, after the
+//     chunk's largest time. A chunk is written once, when sealed, and
+//     deleted once the watermark has passed its largest time.
+//   - "s" + partition key: the function states of a partition, put after
+//     each interval in which it released rows.
+//   - "m": the version, watermark, late count and next arrival number.
+//
+// A stored row is pending exactly when its time is not final under the
+// stored watermark (a row arrives only while its time is not final, and
+// leaves the moment the watermark makes it final), so released rows
+// need no deletes: restoring skips the rows the watermark has passed.
+// The chunk bytes are appended as rows arrive, so a checkpoint costs
+// one Put per chunk plus the changed partition states.
+//
+// A stored state of the older single-blob format (Snapshot, under the
+// empty key) still restores; the next checkpoint replaces it.
+
+var _ state.Checkpointer = (*Over)(nil)
+
+// overChunkBytes is the size at which a chunk of arrived rows is sealed.
+const overChunkBytes = 1 << 20
+
+// overCkpt tracks what changed since the last checkpoint. Tracking
+// starts with the first Checkpoint (or RestoreEntries), so an OVER
+// window that is never checkpointed keeps nothing here.
+type overCkpt struct {
+	tracking bool
+	// legacy is set after restoring a single-blob state: the next
+	// checkpoint deletes it and writes everything.
+	legacy bool
+	// open is the chunk being filled; sealed are full chunks not written
+	// yet.
+	open   overChunk
+	sealed []overChunk
+	// stored are the written chunks, oldest first.
+	stored []storedChunk
+	next   uint64
+	// dirty is the partitions that released rows since the last
+	// checkpoint.
+	dirty []*overPart
+}
+
+// overChunk is the encoding of arrived rows: the chunk's largest time
+// (appended on sealing) follows from maxTS.
+type overChunk struct {
+	rows  []byte
+	maxTS int64
+	n     int
+}
+
+type storedChunk struct {
+	id    uint64
+	maxTS int64
+}
+
+// noteArrival appends a new pending row to the open chunk.
+func (c *overCkpt) noteArrival(p *overPart, ts, seq int64, row []byte) {
+	if !c.tracking {
+		return
+	}
+	c.open.add(p.key, ts, seq, row)
+	if len(c.open.rows) >= overChunkBytes {
+		c.sealed = append(c.sealed, c.open)
+		c.open = overChunk{}
+	}
+}
+
+func (ch *overChunk) add(key string, ts, seq int64, row []byte) {
+	if ch.n == 0 {
+		ch.maxTS = ts
+		if ch.rows == nil {
+			ch.rows = make([]byte, 0, overChunkBytes+4<<10)
+		}
+	}
+	ch.maxTS = max(ch.maxTS, ts)
+	ch.n++
+	w := state.Writer{Buf: ch.rows}
+	w.Bytes([]byte(key))
+	w.Varint(ts)
+	w.Varint(seq)
+	w.Bytes(row)
+	ch.rows = w.Buf
+}
+
+// noteRelease records that p releases rows.
+func (c *overCkpt) noteRelease(p *overPart) {
+	if c.tracking && !p.dirty {
+		p.dirty = true
+		c.dirty = append(c.dirty, p)
+	}
+}
+
+func overChunkKey(id uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{'c'}, id)
+}
+
+// Checkpoint implements state.Checkpointer.
+func (o *Over) Checkpoint(s state.Sink, full bool) error {
+	c := &o.ckpt
+	var w state.Writer
+	putState := func(p *overPart) {
+		w.Buf = w.Buf[:0]
+		for _, f := range p.fns {
+			f.write(&w)
+		}
+		s.Put(append([]byte{'s'}, p.key...), w.Buf)
+	}
+	if full || !c.tracking || c.legacy {
+		// Everything pending goes into fresh chunks; what was stored is
+		// gone (full), never written (first checkpoint), or the legacy
+		// blob, deleted here.
+		if c.legacy {
+			s.Delete(nil)
+		}
+		for _, ch := range c.stored {
+			s.Delete(overChunkKey(ch.id))
+		}
+		c.stored, c.sealed, c.open = c.stored[:0], c.sealed[:0], overChunk{}
+		for _, p := range o.parts {
+			q := &p.pending
+			for i := range q.len() {
+				e := &q.rows[q.head+i]
+				c.open.add(p.key, e.ts, e.seq, q.row(i))
+				if len(c.open.rows) >= overChunkBytes {
+					c.sealed = append(c.sealed, c.open)
+					c.open = overChunk{}
+				}
+			}
+			if p.started {
+				putState(p)
+			}
+		}
+	} else {
+		for _, p := range c.dirty {
+			putState(p)
+		}
+		// Chunks whose rows are all released are no longer needed.
+		kept := c.stored[:0]
+		for _, ch := range c.stored {
+			if ch.maxTS+o.cfg.Plus <= o.wm {
+				s.Delete(overChunkKey(ch.id))
+				continue
+			}
+			kept = append(kept, ch)
+		}
+		c.stored = kept
+	}
+	if c.open.n > 0 {
+		c.sealed = append(c.sealed, c.open)
+		c.open = overChunk{}
+	}
+	for _, ch := range c.sealed {
+		if ch.maxTS+o.cfg.Plus <= o.wm {
+			continue // released before it was written
+		}
+		w.Buf = w.Buf[:0]
+		w.Varint(ch.maxTS)
+		w.Buf = append(w.Buf, ch.rows...)
+		s.Put(overChunkKey(c.next), w.Buf)
+		c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS})
+		c.next++
+	}
+	clear(c.sealed)
+	c.sealed = c.sealed[:0]
+	for _, p := range c.dirty {
+		p.dirty = false
+	}
+	clear(c.dirty)
+	c.dirty = c.dirty[:0]
+	c.tracking, c.legacy = true, false
+	s.Put([]byte{'m'}, o.meta())
+	return nil
+}
+
+func (o *Over) meta() []byte {
+	w := state.Writer{Buf: []byte{overVersion}}
+	w.Varint(o.wm)
+	w.Varint(o.late)
+	w.Varint(o.seq)
+	return w.Buf
+}
+
+// RestoreEntries implements state.Checkpointer.
+func (o *Over) RestoreEntries(e state.Entries) error {
+	o.reset()
+	legacy := false
+	var stored []storedChunk
+	var next uint64
+	err := e(func(key, value []byte) error {
+		switch {
+		case len(key) == 0:
+			legacy = true
+			return o.Restore(value)
+		case len(key) == 1 && key[0] == 'm':
+			if len(value) == 0 || value[0] != overVersion {
+				return fmt.Errorf("OVER window: unknown state version")
+			}
+			r := state.Reader{Buf: value[1:]}
+			o.wm, o.late, o.seq = r.Varint(), r.Varint(), r.Varint()
+			return r.Err
+		case len(key) == 9 && key[0] == 'c':
+			id := binary.BigEndian.Uint64(key[1:])
+			r := state.Reader{Buf: value}
+			stored = append(stored, storedChunk{id: id, maxTS: r.Varint()})
+			next = max(next, id+1)
+			for len(r.Buf) > 0 && r.Err == nil {
+				p := o.part(r.Bytes())
+				ts, seq := r.Varint(), r.Varint()
+				row := r.Bytes()
+				if r.Err == nil {
+					p.pending.insert(ts, seq, row)
+				}
+			}
+			return r.Err
+		case len(key) >= 1 && key[0] == 's':
+			p := o.part(key[1:])
+			p.started = true
+			r := state.Reader{Buf: value}
+			for j := range p.fns {
+				if err := p.fns[j].read(&r); err != nil {
+					return err
+				}
+			}
+			return r.Err
+		}
+		return fmt.Errorf("OVER window: unexpected state key %q", key)
+	})
+	if err != nil {
+		return err
+	}
+	// Stored rows the watermark has passed were released before the
+	// checkpoint.
+	for _, p := range o.parts {
+		if k := p.pending.ready(o.wm, o.cfg.Plus); k > 0 {
+			p.pending.drop(k)
+		}
+	}
+	o.initReady()
+	o.ckpt = overCkpt{tracking: true, legacy: legacy, stored: stored, next: next}
+	return nil
+}
+
+// reset empties the operator.
+func (o *Over) reset() {
+	o.parts, o.ready, o.wm, o.late, o.seq = map[string]*overPart{}, nil, window.NoWatermark, 0, 0
+	o.ckpt = overCkpt{}
+}
+
+// initReady builds the heap of partitions with pending rows.
+func (o *Over) initReady() {
+	o.ready = o.ready[:0]
+	for _, p := range o.parts {
+		if p.pending.len() > 0 {
+			f := p.pending.first()
+			o.ready = append(o.ready, heapItem{ts: f.ts, seq: f.seq, p: p})
+		}
+	}
+	o.ready.init()
+}
