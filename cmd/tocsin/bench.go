@@ -67,7 +67,7 @@ records are preloaded into a broker running in its own process. See README,
 	fl.IntVar(&keys, "keys", 1000, "distinct keys (services, or hosts for workload 6)")
 	fl.BoolVar(&asJSON, "json", false, "print the figures as JSON instead of a table")
 	fl.BoolVar(&latency, "latency", false, "also measure p50/p99 event-to-view latency at a fixed offered rate")
-	fl.Float64Var(&latencyFraction, "latency-load", 0.5, "offered rate of the latency run, as a fraction of the measured events/s")
+	fl.Float64Var(&latencyFraction, "latency-load", 0.5, "offered rate of the latency run, as a fraction of the workload's one-core capacity (events per CPU-second)")
 	fl.DurationVar(&latencyFor, "latency-duration", 3*time.Second, "how long the latency run offers events")
 	fl.DurationVar(&checkpoint, "checkpoint-interval", time.Second, "checkpoint interval during the runs (0 disables); workload 2 also runs with checkpoints off")
 	fl.BoolVar(&verify, "verify", false, "check each run's view against a plain-loop reference (slower)")
