@@ -2,15 +2,18 @@ package ops
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/view"
 	"github.com/tocsin-db/tocsin/functions"
 	"github.com/tocsin-db/tocsin/functions/aggregate"
+	"github.com/tocsin-db/tocsin/functions/vec"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
@@ -191,6 +194,85 @@ func BenchmarkTumbleViewBytesPerKey(b *testing.B) {
 // newWorkload2 returns TUMBLE(1 minute) → HashAgg(count, sum, avg, max
 // by window_start, key) → a view store keyed by (window_start, key).
 func newWorkload2(b *testing.B) (*WindowAssign, *HashAgg, *view.Store) {
+	return newWindowView(b, minute, minute)
+}
+
+// BenchmarkWindowView runs the engine part of workloads 2 (TUMBLE 1
+// minute) and 3 (HOP 5 minutes every minute) of `tocsin bench`: 4,096-row
+// batches of events one millisecond apart over 1,000 random keys,
+// through window assignment, count/sum/avg/max by (window_start, key)
+// emitting the changed groups after every batch, into the view store,
+// with the watermark 5 s behind. ns/row is per input event.
+//
+//	go test ./engine/ops -run '^$' -bench WindowView -benchtime 400x
+func BenchmarkWindowView(b *testing.B) {
+	const rows, keys = 4096, 1000
+	for _, c := range []struct {
+		name        string
+		size, slide int64
+	}{{"tumble", minute, minute}, {"hop", 5 * minute, minute}} {
+		b.Run(c.name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			names := make([]string, keys)
+			for i := range names {
+				names[i] = fmt.Sprintf("svc-%04d", i)
+			}
+			// 64 batches (about 4.4 minutes of event time), replayed with
+			// their times shifted so that windows keep closing.
+			var recs []arrow.RecordBatch
+			for k := 0; k < 64; k++ {
+				evs := make([]event, rows)
+				for j := range evs {
+					evs[j] = event{key: names[rng.IntN(keys)], ts: int64(k*rows+j) * 1000, v: float64(rng.IntN(5000)) / 10}
+				}
+				recs = append(recs, record(evs))
+			}
+			win, agg, store := newWindowView(b, c.size, c.slide)
+			ctx := &functions.Context{}
+			push := func(c batch.Chunk) error { return agg.Push(ctx, c, store.Apply) }
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rec := recs[i%len(recs)]
+				shift := int64(i/len(recs)) * int64(len(recs)*rows) * 1000
+				if shift != 0 {
+					rec = shiftTime(rec, shift)
+				}
+				if err := win.Push(ctx, batch.Chunk{Rec: rec}, push); err != nil {
+					b.Fatal(err)
+				}
+				wm := int64(i+1)*rows*1000 - 5_000_000
+				if err := win.Watermark(ctx, wm, nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := agg.Watermark(ctx, wm, store.Apply); err != nil {
+					b.Fatal(err)
+				}
+				if i%16 == 15 {
+					store.Publish()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+		})
+	}
+}
+
+// shiftTime returns rec with its time column (1) moved by d.
+func shiftTime(rec arrow.RecordBatch, d int64) arrow.RecordBatch {
+	ts := vec.Values[int64](rec.Column(1))
+	out := make([]int64, len(ts))
+	for i, t := range ts {
+		out[i] = t + d
+	}
+	cols := append([]arrow.Array(nil), rec.Columns()...)
+	cols[1] = vec.NewFixed(rec.Column(1).DataType(), out, nil, 0)
+	return array.NewRecordBatch(rec.Schema(), cols, rec.NumRows())
+}
+
+// newWindowView returns a TUMBLE (slide == size) or HOP window
+// assignment → HashAgg(count, sum, avg, max by window_start, key) → a
+// view store keyed by (window_start, key).
+func newWindowView(b *testing.B, size, slide int64) (*WindowAssign, *HashAgg, *view.Store) {
 	reg := functions.NewRegistry()
 	aggregate.Register(reg)
 	winSchema := append(append(types.Schema{}, inSchema...),
@@ -220,9 +302,9 @@ func newWorkload2(b *testing.B) (*WindowAssign, *HashAgg, *view.Store) {
 	agg := NewHashAgg(HashAggConfig{
 		Input: winSchema, Keys: []int{3, 0}, Out: out,
 		Aggs:   []AggSpec{mk("count"), mk("sum", types.Float64Type), mk("avg", types.Float64Type), mk("max", types.Float64Type)},
-		Window: &WindowClose{KeyCol: 0, Plus: minute},
+		Window: &WindowClose{KeyCol: 0, Plus: size},
 	})
-	return NewWindowAssign(1, minute, minute, 0, winSchema), agg, view.NewStore(out, []int{0, 1}, true)
+	return NewWindowAssign(1, size, slide, 0, winSchema), agg, view.NewStore(out, []int{0, 1}, true)
 }
 
 // discardSink is a state.Sink that drops what it is given.

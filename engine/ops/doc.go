@@ -18,6 +18,12 @@
 // time, a lookup compares typed values, and results are gathered from
 // the typed columns without decoding. Keys are rowcodec-encoded only for
 // checkpoints, whose format is unchanged, and to order groups by key.
+// A hopping window hands the aggregate the same input columns once per
+// window position: a text key column keeps its last array (retained)
+// and that array's value hashes, so each text value is hashed once per
+// batch, not once per position; when every key column is a 64-bit
+// integer or text and the batch has no NULL key, lookups compare the
+// values inline rather than through a call per column.
 // Per group it holds the key values, one table slot (8 bytes at most
 // 3/4 full), a row count, a flags byte and the aggregates' states: about
 // 100 bytes for (window_start, text) keys with count/sum/max.

@@ -133,8 +133,10 @@ func (k *fixedKey[T]) value(i int) (T, bool) {
 
 func (k *fixedKey[T]) hash(hs []uint64) {
 	if k.inBM == nil && k.norm == nil {
+		// Integers: their bits are the value widened (as intBits), done
+		// inline rather than through k.bits.
 		for i, v := range k.in[:len(hs)] {
-			hs[i] = mix(hs[i], k.bits(v))
+			hs[i] = mix(hs[i], uint64(int64(v)))
 		}
 		return
 	}
@@ -156,6 +158,11 @@ func (k *fixedKey[T]) hashGroup(id uint32, h uint64) uint64 {
 }
 
 func (k *fixedKey[T]) equal(id uint32, i int) bool {
+	if k.inBM == nil && k.norm == nil {
+		// No NULLs in the batch and integer values: equal bits are equal
+		// values.
+		return k.in[i] == k.vals[id] && !k.null[id]
+	}
 	v, null := k.value(i)
 	if null || k.null[id] {
 		return null == k.null[id]
@@ -226,9 +233,20 @@ type bytesKey struct {
 	inBM  []byte
 	inOff int
 	enc   [][]byte
+	// last is the bound column if it is held for reuse (not encoded),
+	// and lastHash the hashes of its values once computed.
+	last     arrow.Array
+	lastHash []uint64
 }
 
 func (k *bytesKey) bind(arr arrow.Array) error {
+	if !k.encoded && arr == k.last && arr != nil {
+		// The column of the previous batch again (a hopping window passes
+		// the same input columns once per window position): it is bound
+		// and checked, and its hashes are cached.
+		return nil
+	}
+	k.forget()
 	k.inBM, k.inOff = vec.Validity(arr)
 	n := arr.Len()
 	if k.encoded {
@@ -248,7 +266,22 @@ func (k *bytesKey) bind(arr arrow.Array) error {
 			return sqlerr.New(sqlerr.ProgramLimitExceeded, "group key value of %d bytes is longer than the limit of %d", len(k.bytes(i)), maxKeyBytes)
 		}
 	}
+	if !k.encoded {
+		// Hold the array (and a reference on it, so that its buffers are
+		// not recycled) to recognise it in the next bind.
+		arr.Retain()
+		k.last = arr
+	}
 	return nil
+}
+
+// forget drops the cached column and its hashes.
+func (k *bytesKey) forget() {
+	if k.last != nil {
+		k.last.Release()
+		k.last = nil
+	}
+	k.lastHash = k.lastHash[:0]
 }
 
 func (k *bytesKey) bytes(i int) []byte {
@@ -265,12 +298,23 @@ func (k *bytesKey) group(id uint32) []byte {
 }
 
 func (k *bytesKey) hash(hs []uint64) {
-	for i := range hs {
-		if !vec.IsValid(k.inBM, k.inOff, i) {
-			hs[i] = mix(hs[i], nullHash)
-		} else {
-			hs[i] = mix(hs[i], maphash.Bytes(k.seed, k.bytes(i)))
+	if k.last != nil && len(k.lastHash) == len(hs) {
+		for i, v := range k.lastHash {
+			hs[i] = mix(hs[i], v)
 		}
+		return
+	}
+	cache := k.last != nil
+	k.lastHash = k.lastHash[:0]
+	for i := range hs {
+		v := uint64(nullHash)
+		if vec.IsValid(k.inBM, k.inOff, i) {
+			v = maphash.Bytes(k.seed, k.bytes(i))
+		}
+		if cache {
+			k.lastHash = append(k.lastHash, v)
+		}
+		hs[i] = mix(hs[i], v)
 	}
 }
 

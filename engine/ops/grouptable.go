@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"bytes"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
@@ -19,6 +21,14 @@ type groupTable struct {
 	shift uint // 64 - log2(len(slots))
 	n     int
 	hs    []uint64
+
+	// When every key column is a 64-bit integer (int64, timestamp) or an
+	// unencoded bytes column, and the bound batch has no NULL key, ints
+	// and strs hold them typed and fast is set: equal then compares
+	// without a call per column.
+	ints []*fixedKey[int64]
+	strs []*bytesKey
+	fast bool
 }
 
 const (
@@ -77,7 +87,41 @@ func (t *groupTable) hashes(keys []arrow.Array, n int) ([]uint64, error) {
 	for i, h := range hs {
 		hs[i] = fmix(h)
 	}
+	t.bindFast()
 	return hs, nil
+}
+
+// bindFast sets fast if the bound batch qualifies for equalFast.
+func (t *groupTable) bindFast() {
+	t.ints, t.strs, t.fast = t.ints[:0], t.strs[:0], true
+	for _, c := range t.cols {
+		switch c := c.(type) {
+		case *fixedKey[int64]:
+			t.ints = append(t.ints, c)
+			t.fast = t.fast && c.inBM == nil
+		case *bytesKey:
+			t.strs = append(t.strs, c)
+			t.fast = t.fast && c.inBM == nil && !c.encoded
+		default:
+			t.fast = false
+		}
+	}
+}
+
+// equalFast is equal for a fast batch: the row's values are not NULL,
+// so the group's must not be either and must match.
+func (t *groupTable) equalFast(id uint32, i int) bool {
+	for _, c := range t.ints {
+		if c.in[i] != c.vals[id] || c.null[id] {
+			return false
+		}
+	}
+	for _, c := range t.strs {
+		if c.null[id] || !bytes.Equal(c.group(id), c.in.Bytes(i)) {
+			return false
+		}
+	}
+	return true
 }
 
 // hashGroup returns the hash of group id's key.
@@ -102,7 +146,11 @@ func (t *groupTable) find(i int, h uint64) (uint32, bool) {
 			continue
 		}
 		id := uint32(s) - 1
-		if t.equal(id, i) {
+		if t.fast {
+			if t.equalFast(id, i) {
+				return id, true
+			}
+		} else if t.equal(id, i) {
 			return id, true
 		}
 	}

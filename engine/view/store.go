@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -49,6 +50,7 @@ type Store struct {
 
 	bufs   [][]byte
 	keyLen []int
+	order  []change
 }
 
 // Retention expires rows whose time has fallen too far behind the
@@ -130,18 +132,143 @@ func (s *Store) Apply(c batch.Chunk) error {
 		}
 	}
 	s.encode(c.Rec)
-	for i := 0; i < n; i++ {
+	if !s.keyed || n < sortedApplyMin {
+		for i := 0; i < n; i++ {
+			if c.Signs != nil && c.Signs[i] < 0 {
+				s.delete(probeBytes(s.bufs[i][:s.keyLen[i]]), nil)
+				continue
+			}
+			s.set(string(s.bufs[i]), nil)
+		}
+		if !s.keyed {
+			s.nextID += uint64(n)
+		}
+		return nil
+	}
+	// A larger chunk is applied in key order with a path hint: each
+	// descent starts where the last one ended, so most compare a few
+	// neighbours instead of a full binary search per level, and the
+	// nodes visited stay in cache. The order of changes to one key is
+	// kept (ties are broken by position).
+	s.sortChanges(n)
+	var hint btree.PathHint
+	for _, e := range s.order {
+		i := e.i
 		if c.Signs != nil && c.Signs[i] < 0 {
-			s.delete(probeBytes(s.bufs[i][:s.keyLen[i]]))
+			s.delete(probeBytes(s.bufs[i][:s.keyLen[i]]), &hint)
 			continue
 		}
-		s.set(string(s.bufs[i]))
-	}
-	if !s.keyed {
-		s.nextID += uint64(n)
+		s.set(string(s.bufs[i]), &hint)
 	}
 	return nil
 }
+
+// change is one row of a chunk being applied in key order: its index
+// and an abbreviation of its key (the 16 bytes after the prefix that
+// every key of the chunk shares), so that most comparisons of the sort
+// compare two integers.
+type change struct {
+	hi, lo uint64
+	i      int32
+}
+
+// sortChanges fills s.order with the encoded rows 0..n-1 in key order,
+// equal keys in position order.
+func (s *Store) sortChanges(n int) {
+	key := func(i int32) []byte { return s.bufs[i][:s.keyLen[i]] }
+	first := key(0)
+	common := len(first)
+	for i := 1; i < n && common > 0; i++ {
+		k := key(int32(i))
+		if bytes.HasPrefix(k, first[:common]) {
+			continue
+		}
+		j := 0
+		for m := min(common, len(k)); j < m && k[j] == first[j]; j++ {
+		}
+		common = j
+	}
+	s.order = s.order[:0]
+	for i := 0; i < n; i++ {
+		var abbr [16]byte
+		copy(abbr[:], key(int32(i))[common:])
+		s.order = append(s.order, change{
+			hi: binary.BigEndian.Uint64(abbr[:8]),
+			lo: binary.BigEndian.Uint64(abbr[8:]),
+			i:  int32(i),
+		})
+	}
+	sortChangeList(s.order, func(a, b int32) bool {
+		if c := bytes.Compare(key(a)[common:], key(b)[common:]); c != 0 {
+			return c < 0
+		}
+		return a < b
+	})
+}
+
+// sortChangeList sorts changes by abbreviation, calling tie (which must
+// be a strict order of the indexes) only for equal abbreviations: a
+// quicksort whose common comparisons are inline integer compares.
+func sortChangeList(cs []change, tie func(a, b int32) bool) {
+	less := func(a, b *change) bool {
+		if a.hi != b.hi {
+			return a.hi < b.hi
+		}
+		if a.lo != b.lo {
+			return a.lo < b.lo
+		}
+		return tie(a.i, b.i)
+	}
+	for len(cs) > 12 {
+		// Median of three to cs[0], then partition around it.
+		m := len(cs) / 2
+		l := len(cs) - 1
+		if less(&cs[m], &cs[0]) {
+			cs[m], cs[0] = cs[0], cs[m]
+		}
+		if less(&cs[l], &cs[m]) {
+			cs[l], cs[m] = cs[m], cs[l]
+			if less(&cs[m], &cs[0]) {
+				cs[m], cs[0] = cs[0], cs[m]
+			}
+		}
+		cs[0], cs[m] = cs[m], cs[0]
+		p := cs[0]
+		i, j := 1, l
+		for {
+			for i <= j && less(&cs[i], &p) {
+				i++
+			}
+			for i <= j && less(&p, &cs[j]) {
+				j--
+			}
+			if i >= j {
+				break
+			}
+			cs[i], cs[j] = cs[j], cs[i]
+			i++
+			j--
+		}
+		cs[0], cs[j] = cs[j], cs[0]
+		// Recurse into the smaller side, loop on the larger.
+		if j < len(cs)-1-j {
+			sortChangeList(cs[:j], tie)
+			cs = cs[j+1:]
+		} else {
+			sortChangeList(cs[j+1:], tie)
+			cs = cs[:j]
+		}
+	}
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && less(&cs[j], &cs[j-1]); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// sortedApplyMin is the chunk size from which Apply sorts the changes
+// by key.
+const sortedApplyMin = 16
 
 // ApplyDiff applies a chunk like Apply and returns the changelog it
 // caused, for views that read this one: the retraction (-1) of every row
@@ -162,7 +289,7 @@ func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
 	for i := 0; i < n; i++ {
 		retract := c.Signs != nil && c.Signs[i] < 0
 		if !s.keyed {
-			s.set(string(s.bufs[i]))
+			s.set(string(s.bufs[i]), nil)
 			newIdx = append(newIdx, int32(i))
 			continue
 		}
@@ -182,10 +309,10 @@ func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
 			}
 		}
 		if retract {
-			s.delete(row)
+			s.delete(row, nil)
 			continue
 		}
-		s.set(row)
+		s.set(row, nil)
 		newIdx = append(newIdx, int32(i))
 	}
 	if !s.keyed {
@@ -223,15 +350,26 @@ func restOf(row string) string {
 	return rest
 }
 
-// set inserts or replaces a stored row.
-func (s *Store) set(row string) {
-	s.tree.Set(row)
+// set inserts or replaces a stored row (hint, if not nil, is a path
+// hint for the tree).
+func (s *Store) set(row string, hint *btree.PathHint) {
+	if hint != nil {
+		s.tree.SetHint(row, hint)
+	} else {
+		s.tree.Set(row)
+	}
 	s.markDirty(keyOf(row))
 }
 
 // delete removes the row with the key of the given (probe) row.
-func (s *Store) delete(row string) {
-	old, ok := s.tree.Delete(row)
+func (s *Store) delete(row string, hint *btree.PathHint) {
+	var old string
+	var ok bool
+	if hint != nil {
+		old, ok = s.tree.DeleteHint(row, hint)
+	} else {
+		old, ok = s.tree.Delete(row)
+	}
 	if !ok {
 		return
 	}
@@ -300,8 +438,10 @@ func (s *Store) Expire(wm int64) (int, error) {
 		due = append(due, row)
 		return true
 	})
+	// The due rows are in key order: each deletion starts from the last.
+	var hint btree.PathHint
 	for _, row := range due {
-		s.delete(row)
+		s.delete(row, &hint)
 	}
 	return len(due), err
 }

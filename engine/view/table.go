@@ -62,7 +62,7 @@ func (s *Store) ScanCurrent(batchSize int, fn func(keys []string, rec arrow.Reco
 // DeleteKeys removes the rows with the given store keys.
 func (s *Store) DeleteKeys(keys []string) {
 	for _, k := range keys {
-		s.delete(probe(k))
+		s.delete(probe(k), nil)
 	}
 }
 
