@@ -177,8 +177,13 @@ func (s *Session) dropRole(st *ast.DropRole, w ResultWriter) error {
 	defer s.e.mu.Unlock()
 	// Check every name first, so a failure drops nothing.
 	var drop []catalog.Role
+	seen := map[string]bool{}
 	for _, name := range st.Names {
 		r, err := s.sqlRole(name, st.Off, "drop")
+		if err == nil && seen[r.Name] {
+			// Named twice: PostgreSQL drops it, then does not find it.
+			err = sqlerr.At(sqlerr.UndefinedObject, st.Off, "role %q does not exist", name)
+		}
 		if sqlerr.CodeOf(err) == sqlerr.UndefinedObject && st.IfExists {
 			if err := w.Notice("NOTICE", fmt.Sprintf("role %q does not exist, skipping", name)); err != nil {
 				return err
@@ -191,6 +196,7 @@ func (s *Session) dropRole(st *ast.DropRole, w ResultWriter) error {
 		if name == s.user {
 			return sqlerr.At(sqlerr.ObjectInUse, st.Off, "current user cannot be dropped")
 		}
+		seen[r.Name] = true
 		drop = append(drop, r)
 	}
 	for _, r := range drop {

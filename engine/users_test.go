@@ -81,6 +81,13 @@ func TestCreateAlterDropUser(t *testing.T) {
 	wantCode(t, err, sqlerr.FeatureNotSupported, "SUPERUSER")
 	_, err = te.execErr("DROP USER test", "")
 	wantCode(t, err, sqlerr.UndefinedObject, `role "test" does not exist`)
+	// A role named twice is not found the second time, and nothing is
+	// dropped; with IF EXISTS the second is skipped.
+	_, err = te.execErr("DROP USER alice, alice", "")
+	wantCode(t, err, sqlerr.UndefinedObject, `role "alice" does not exist`)
+	if _, ok := te.LoginVerifier("alice"); !ok {
+		t.Fatal("DROP USER alice, alice dropped alice")
+	}
 
 	te.exec(t, "ALTER USER alice WITH PASSWORD 'other'")
 	if v2, _ := te.LoginVerifier("alice"); v2 == v || !strings.HasPrefix(v2, "SCRAM-SHA-256$") {
