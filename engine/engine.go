@@ -58,6 +58,11 @@ type Options struct {
 	// (cmd/tocsin's users file). Nil means authentication is off: any
 	// session may create, alter and drop roles (see users.go).
 	Roles ConfiguredRoles
+	// PasswordVerifier turns a CREATE / ALTER ROLE PASSWORD literal into
+	// the verifier stored for it (cmd/tocsin passes
+	// pgwire.StoredVerifier, the code that checks logins against it).
+	// Nil: passwords are refused (0A000).
+	PasswordVerifier func(password string) (string, error)
 }
 
 // Engine is a running Tocsin database.

@@ -17,6 +17,7 @@ import (
 	"github.com/tocsin-db/tocsin/functions/aggregate"
 	"github.com/tocsin-db/tocsin/functions/anomaly"
 	"github.com/tocsin-db/tocsin/functions/scalar"
+	"github.com/tocsin-db/tocsin/pgwire"
 	"github.com/tocsin-db/tocsin/sql/types"
 )
 
@@ -81,7 +82,8 @@ func openEngine(t testing.TB, dir string, interval time.Duration, logs ...map[st
 	conns.RegisterSource("memory", b.Factory())
 	e, err := engine.Open(engine.Options{
 		Functions: reg, Connectors: conns, DataDir: dir, CheckpointInterval: interval,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
+		PasswordVerifier: pgwire.StoredVerifier,
 	})
 	if err != nil {
 		t.Fatal(err)

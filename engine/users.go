@@ -1,13 +1,7 @@
 package engine
 
 import (
-	"crypto/hmac"
-	"crypto/pbkdf2"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/tocsin-db/tocsin/engine/durable"
@@ -24,11 +18,11 @@ import (
 //     CREATE ROLE holding the password verifier, never the password;
 //     recovery replays it (restoreRole). Its oid is its catalog ID.
 //   - A password is stored only as a verifier, in PostgreSQL's
-//     pg_authid.rolpassword format: a literal that already is a
-//     SCRAM-SHA-256 or MD5 verifier is kept as is (as PostgreSQL does,
-//     so verifiers can be copied from a PostgreSQL server), anything
-//     else becomes a SCRAM-SHA-256 verifier with a random salt and 4096
-//     iterations. An empty password clears it, with PostgreSQL's notice.
+//     pg_authid.rolpassword format, made by Options.PasswordVerifier
+//     (pgwire.StoredVerifier: a literal that already is a SCRAM-SHA-256
+//     or MD5 verifier is kept as is, anything else becomes a
+//     SCRAM-SHA-256 verifier). An empty password clears it, with
+//     PostgreSQL's notice.
 //   - The server's own configuration (Options.Roles, the users file)
 //     defines roles too; their names are taken (42710) and SQL cannot
 //     alter or drop them (42501). The built-in superuser "tocsin" is
@@ -124,7 +118,7 @@ func (s *Session) createRole(st *ast.CreateRole, w ResultWriter) error {
 		return sqlerr.At(sqlerr.DuplicateObject, st.Off, "role %q already exists", st.Name)
 	}
 	r := catalog.Role{Name: st.Name, Login: st.User}
-	if err := applyRoleOptions(&r, st.Options, w); err != nil {
+	if err := s.e.applyRoleOptions(&r, st.Options, w); err != nil {
 		return err
 	}
 	r.ID = s.e.cat.NextID()
@@ -149,7 +143,7 @@ func (s *Session) alterRole(st *ast.AlterRole, w ResultWriter) error {
 	if err != nil {
 		return err
 	}
-	if err := applyRoleOptions(&r, st.Options, w); err != nil {
+	if err := s.e.applyRoleOptions(&r, st.Options, w); err != nil {
 		return err
 	}
 	if err := s.e.persistRole(r); err != nil {
@@ -209,7 +203,7 @@ func (s *Session) dropRole(st *ast.DropRole, w ResultWriter) error {
 }
 
 // applyRoleOptions applies CREATE / ALTER ROLE options to r.
-func applyRoleOptions(r *catalog.Role, opts []ast.RoleOption, w ResultWriter) error {
+func (e *Engine) applyRoleOptions(r *catalog.Role, opts []ast.RoleOption, w ResultWriter) error {
 	for _, o := range opts {
 		switch o.Kind {
 		case ast.RoleLogin:
@@ -223,8 +217,10 @@ func applyRoleOptions(r *catalog.Role, opts []ast.RoleOption, w ResultWriter) er
 					return err
 				}
 				r.Password = ""
+			case e.opts.PasswordVerifier == nil:
+				return sqlerr.At(sqlerr.FeatureNotSupported, o.Off, "this server does not store passwords")
 			default:
-				v, err := passwordVerifier(o.Value)
+				v, err := e.opts.PasswordVerifier(o.Value)
 				if err != nil {
 					return err
 				}
@@ -279,89 +275,8 @@ func (e *Engine) restoreRole(st *ast.CreateRole, id uint32) error {
 		case o.Kind == ast.RoleLogin:
 			r.Login = o.On
 		case o.Kind == ast.RolePassword && !o.Null:
-			if !isPasswordVerifier(o.Value) {
-				return fmt.Errorf("role %s: stored password is not a verifier", st.Name)
-			}
-			r.Password = o.Value
+			r.Password = o.Value // written by roleSQL: a verifier
 		}
 	}
 	return e.cat.AddRole(r)
-}
-
-// PostgreSQL's verifier formats (see pgwire/verifier.go, which checks
-// logins against them).
-const (
-	scramPrefix     = "SCRAM-SHA-256$"
-	scramIterations = 4096
-	scramSaltLen    = 16
-	md5Prefix       = "md5"
-)
-
-// passwordVerifier returns the verifier stored for a CREATE / ALTER
-// ROLE password: the literal itself if it is a verifier already,
-// otherwise a new SCRAM-SHA-256 verifier of it.
-func passwordVerifier(password string) (string, error) {
-	if isPasswordVerifier(password) {
-		return password, nil
-	}
-	salt := make([]byte, scramSaltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	return scramVerifier(password, salt, scramIterations)
-}
-
-// scramVerifier derives PostgreSQL's SCRAM-SHA-256 verifier of password
-// (RFC 5802: StoredKey = H(HMAC(SaltedPassword, "Client Key")),
-// ServerKey = HMAC(SaltedPassword, "Server Key")).
-func scramVerifier(password string, salt []byte, iterations int) (string, error) {
-	salted, err := pbkdf2.Key(sha256.New, password, salt, iterations, sha256.Size)
-	if err != nil {
-		return "", fmt.Errorf("derive SCRAM key: %w", err)
-	}
-	mac := func(msg string) []byte {
-		h := hmac.New(sha256.New, salted)
-		h.Write([]byte(msg))
-		return h.Sum(nil)
-	}
-	stored := sha256.Sum256(mac("Client Key"))
-	b64 := base64.StdEncoding.EncodeToString
-	return scramPrefix + strconv.Itoa(iterations) + ":" + b64(salt) + "$" + b64(stored[:]) + ":" + b64(mac("Server Key")), nil
-}
-
-// isPasswordVerifier reports whether s is a password verifier as
-// PostgreSQL recognises one (get_password_type): "md5" and 32 hex
-// digits, or a well-formed SCRAM-SHA-256 verifier. A malformed
-// "SCRAM-SHA-256$..." string is a plaintext password to PostgreSQL too.
-func isPasswordVerifier(s string) bool {
-	if len(s) == len(md5Prefix)+32 && strings.HasPrefix(s, md5Prefix) {
-		for _, c := range s[len(md5Prefix):] {
-			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-				return false
-			}
-		}
-		return true
-	}
-	rest, ok := strings.CutPrefix(s, scramPrefix)
-	if !ok {
-		return false
-	}
-	params, keys, ok := strings.Cut(rest, "$")
-	if !ok {
-		return false
-	}
-	iter, salt, ok1 := strings.Cut(params, ":")
-	stored, server, ok2 := strings.Cut(keys, ":")
-	if n, err := strconv.Atoi(iter); !ok1 || !ok2 || err != nil || n <= 0 {
-		return false
-	}
-	if b, err := base64.StdEncoding.DecodeString(salt); err != nil || len(b) == 0 {
-		return false
-	}
-	for _, k := range []string{stored, server} {
-		if b, err := base64.StdEncoding.DecodeString(k); err != nil || len(b) != sha256.Size {
-			return false
-		}
-	}
-	return true
 }

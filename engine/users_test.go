@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tocsin-db/tocsin/engine"
+	"github.com/tocsin-db/tocsin/pgwire"
 	"github.com/tocsin-db/tocsin/sql/sqlerr"
 )
 
@@ -167,7 +168,7 @@ ORDER BY 1;`
 // password; configured roles are out of SQL's reach.
 func TestRolePermissions(t *testing.T) {
 	e, err := engine.Open(engine.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Roles: fileRoles{"admin": true, "ops": false}})
+		Roles: fileRoles{"admin": true, "ops": false}, PasswordVerifier: pgwire.StoredVerifier})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -430,3 +430,29 @@ func TestAuthPsql(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredVerifier: a SQL password literal that already is a verifier
+// is stored as is, anything else (a malformed verifier included) becomes
+// a SCRAM-SHA-256 verifier of it, as PostgreSQL's get_password_type.
+func TestStoredVerifier(t *testing.T) {
+	scram, err := SCRAMVerifier("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md5 := MD5Verifier("alice", "secret")
+	for _, kept := range []string{scram, md5} {
+		if got, err := StoredVerifier(kept); err != nil || got != kept {
+			t.Fatalf("StoredVerifier(%q) = %q, %v; want it kept", kept, got, err)
+		}
+	}
+	for _, pw := range []string{"secret", "SCRAM-SHA-256$x", "md5" + strings.Repeat("G", 32)} {
+		got, err := StoredVerifier(pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := parseSCRAMVerifier(got)
+		if err != nil || got == pw || !s.verifyPassword(pw) {
+			t.Fatalf("StoredVerifier(%q) = %q (%v): want a SCRAM verifier of it", pw, got, err)
+		}
+	}
+}

@@ -62,6 +62,22 @@ func SCRAMVerifier(password string) (string, error) {
 	return s.String(), nil
 }
 
+// StoredVerifier returns what to store for a password given in SQL
+// (CREATE / ALTER ROLE ... PASSWORD), as PostgreSQL does: the literal
+// itself when it already is an MD5 or a well-formed SCRAM-SHA-256
+// verifier (so verifiers can be copied from a PostgreSQL server),
+// otherwise a new SCRAM-SHA-256 verifier of it. A malformed
+// "SCRAM-SHA-256$..." string is a plaintext password to PostgreSQL too.
+func StoredVerifier(password string) (string, error) {
+	if isMD5Verifier(password) {
+		return password, nil
+	}
+	if _, err := parseSCRAMVerifier(password); err == nil {
+		return password, nil
+	}
+	return SCRAMVerifier(password)
+}
+
 // scramSecret is a parsed SCRAM-SHA-256 verifier.
 type scramSecret struct {
 	iterations int

@@ -82,6 +82,7 @@ func startServer(ctx context.Context, f serverFlags, log *slog.Logger) (*server,
 		DataDir:            f.dataDir,
 		CheckpointInterval: interval,
 		Roles:              logins.configured(),
+		PasswordVerifier:   pgwire.StoredVerifier,
 	})
 	if err != nil {
 		return nil, err
