@@ -336,15 +336,10 @@ func (j *job) apply(ctx context.Context, i int, b *connectors.Batch) error {
 	in := j.inputs[i]
 	now := j.now()
 	j.fctx.Now = now.UnixMicro()
-	in.stats.records.Add(b.Records())
-	in.stats.bytes.Add(b.Bytes)
-	in.stats.malformed.Add(int64(len(b.Rejects)))
-	in.stats.batches.Add(1)
 	in.deadLetters = append(in.deadLetters, b.Rejects...)
 	maxWM := int64(window.NoWatermark)
 	if b.Rec != nil && b.Rec.NumRows() > 0 {
 		defer b.Rec.Release()
-		in.stats.rows.Add(b.Rec.NumRows())
 		if in.wmExpr != nil {
 			arr, err := in.wmExpr.EvalArray(j.fctx, b.Rec)
 			if err != nil {
@@ -364,6 +359,15 @@ func (j *job) apply(ctx context.Context, i int, b *connectors.Batch) error {
 	in.offsets[b.Partition] = b.NextOffset
 	in.stats.setOffset(b.Partition, b.NextOffset, b.HighWatermark)
 	in.progress.observe(b.Partition, b.FirstOffset, b.NextOffset, b.HighWatermark, now)
+	// The counters move after the batch's rows, offsets and progress, so
+	// a reader that sees every record counted also sees them applied.
+	if b.Rec != nil {
+		in.stats.rows.Add(b.Rec.NumRows())
+	}
+	in.stats.malformed.Add(int64(len(b.Rejects)))
+	in.stats.bytes.Add(b.Bytes)
+	in.stats.batches.Add(1)
+	in.stats.records.Add(b.Records())
 	in.tracker.Observe(b.Partition, maxWM, now)
 	if err := j.advance(ctx, i); err != nil {
 		return err
