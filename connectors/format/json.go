@@ -2,6 +2,7 @@ package format
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -93,8 +94,9 @@ type JSONDecoder struct {
 	n       int
 }
 
-// jsonColumn is one output column with its builder. Exactly one of the
-// typed builder pointers matching kind is set.
+// jsonColumn is one output column with its builder or typed column.
+// Exactly one of the typed builder or typed column pointers matching kind
+// is set.
 type jsonColumn struct {
 	name      string
 	nameBytes []byte
@@ -104,16 +106,18 @@ type jsonColumn struct {
 
 	bools  *array.BooleanBuilder
 	i16    *array.Int16Builder
-	i32    *array.Int32Builder
-	i64    *array.Int64Builder
 	u32    *array.Uint32Builder
 	f32    *array.Float32Builder
-	f64    *array.Float64Builder
-	str    *array.StringBuilder
-	ts     *array.TimestampBuilder
 	date   *array.Date32Builder
 	ivl    *array.MonthDayNanoIntervalBuilder
 	quoted string // name quoted for messages
+
+	// Typed columns (json_columns.go) instead of a builder, for the
+	// kinds typedKind lists; b is nil then.
+	i64c *fixedCol[int64] // int64, timestamp[tz]
+	i32c *fixedCol[int32]
+	f64c *fixedCol[float64]
+	txt  *textCol // text, varchar, name, jsonb
 }
 
 // slot is what the current row holds for one column: the value span found
@@ -124,6 +128,11 @@ type slot struct {
 	esc   bool  // string with escapes
 	start int   // raw value span [start, end) in the record
 	end   int
+	// A number that was an integer of at most 18 digits: its magnitude
+	// and sign, as the scanner parsed them (numInt).
+	num    uint64
+	numNeg bool
+	numInt bool
 
 	null bool
 	i    int64
@@ -175,33 +184,32 @@ func NewJSONDecoder(mem memory.Allocator, schema types.Schema, opts JSONOptions)
 
 func (c *jsonColumn) init(mem memory.Allocator, t types.Type) error {
 	switch t.Kind {
+	case types.Int64, types.Timestamp, types.TimestampTZ:
+		c.i64c = newFixedCol[int64](mem, t.Arrow())
+		return nil
+	case types.Int32:
+		c.i32c = newFixedCol[int32](mem, t.Arrow())
+		return nil
+	case types.Float64:
+		c.f64c = newFixedCol[float64](mem, t.Arrow())
+		return nil
+	case types.Text, types.Varchar, types.Name, types.JSONB:
+		c.txt = newTextCol(mem)
+		return nil
+	}
+	switch t.Kind {
 	case types.Bool:
 		c.bools = array.NewBooleanBuilder(mem)
 		c.b = c.bools
 	case types.Int16:
 		c.i16 = array.NewInt16Builder(mem)
 		c.b = c.i16
-	case types.Int32:
-		c.i32 = array.NewInt32Builder(mem)
-		c.b = c.i32
-	case types.Int64:
-		c.i64 = array.NewInt64Builder(mem)
-		c.b = c.i64
 	case types.Oid:
 		c.u32 = array.NewUint32Builder(mem)
 		c.b = c.u32
 	case types.Float32:
 		c.f32 = array.NewFloat32Builder(mem)
 		c.b = c.f32
-	case types.Float64:
-		c.f64 = array.NewFloat64Builder(mem)
-		c.b = c.f64
-	case types.Text, types.Varchar, types.Name, types.JSONB:
-		c.str = array.NewStringBuilder(mem)
-		c.b = c.str
-	case types.Timestamp, types.TimestampTZ:
-		c.ts = array.NewTimestampBuilder(mem, t.Arrow().(*arrow.TimestampType))
-		c.b = c.ts
 	case types.Date:
 		c.date = array.NewDate32Builder(mem)
 		c.b = c.date
@@ -250,17 +258,10 @@ func (d *JSONDecoder) Append(value []byte) error {
 func (d *JSONDecoder) Flush() arrow.RecordBatch {
 	arrs := make([]arrow.Array, len(d.cols))
 	for i := range d.cols {
-		arrs[i] = d.cols[i].b.NewArray()
+		arrs[i] = d.cols[i].flush(d.n)
 	}
 	rec := array.NewRecordBatch(d.arrow, arrs, int64(d.n))
-	for i, a := range arrs {
-		// Size the next batch like this one so the builders do not
-		// regrow from nothing.
-		c := &d.cols[i]
-		c.b.Reserve(d.n)
-		if c.str != nil {
-			c.str.ReserveData(len(a.(*array.String).ValueBytes()))
-		}
+	for _, a := range arrs {
 		a.Release()
 	}
 	d.n = 0
@@ -276,42 +277,92 @@ func (d *JSONDecoder) Release() {
 
 func (d *JSONDecoder) releaseBuilders() {
 	for i := range d.cols {
-		if d.cols[i].b != nil {
-			d.cols[i].b.Release()
-			d.cols[i].b = nil
-		}
+		d.cols[i].release()
+	}
+}
+
+// flush returns the column's n rows as an array and sizes the next batch
+// like this one, so buffers do not regrow from nothing.
+func (c *jsonColumn) flush(n int) arrow.Array {
+	switch {
+	case c.i64c != nil:
+		return c.i64c.flush()
+	case c.i32c != nil:
+		return c.i32c.flush()
+	case c.f64c != nil:
+		return c.f64c.flush()
+	case c.txt != nil:
+		return c.txt.flush()
+	}
+	a := c.b.NewArray()
+	c.b.Reserve(n)
+	return a
+}
+
+func (c *jsonColumn) release() {
+	switch {
+	case c.i64c != nil:
+		c.i64c.release()
+	case c.i32c != nil:
+		c.i32c.release()
+	case c.f64c != nil:
+		c.f64c.release()
+	case c.txt != nil:
+		c.txt.release()
+	case c.b != nil:
+		c.b.Release()
+		c.b = nil
 	}
 }
 
 // keyHint is one entry of JSONDecoder.hints.
 type keyHint struct {
-	raw []byte // the key as it appeared with its closing quote, a copy
+	raw []byte // the key as it appeared with its closing quote (and colon, if colon), a copy
 	col int    // the column it named, -1 for none
 	q   uint8  // the rank of the match (see lookup)
 	set bool
+	// colon says raw ends with the ':' that followed the closing quote
+	// (compact JSON), so a match also consumes the separator.
+	colon bool
+	// A raw of at most 16 bytes is also held as two little-endian words
+	// w and masks m (the bytes past len(raw) masked off), so a match is
+	// two loads and compares instead of a call to bytes.Equal.
+	w, m [2]uint64
 }
 
 // hinted reports the column and rank of the k-th key of a record whose
 // text starts at value[at] (after the opening quote) when it is, byte for
-// byte, the k-th key of the previous record, and how many bytes that key
-// and its closing quote take. The previous key was scanned and ended at
-// its closing quote, so the same bytes are the same key.
-func (d *JSONDecoder) hinted(k int, value []byte, at int) (col int, q uint8, n int) {
+// byte, the k-th key of the previous record, how many bytes that key and
+// its closing quote (and the colon, if colon) take. The previous key was
+// scanned and ended at its closing quote, so the same bytes are the same
+// key.
+func (d *JSONDecoder) hinted(k int, value []byte, at int) (col int, q uint8, n int, colon bool) {
 	if k >= len(d.hints) {
-		return -1, 0, 0
+		return -1, 0, 0, false
 	}
 	h := &d.hints[k]
-	if !h.set || len(value)-at < len(h.raw) || !bytes.Equal(value[at:at+len(h.raw)], h.raw) {
-		return -1, 0, 0
+	if !h.set {
+		return -1, 0, 0, false
 	}
-	return h.col, h.q, len(h.raw)
+	if len(h.raw) <= 16 && len(value)-at >= 16 {
+		a := binary.LittleEndian.Uint64(value[at:])
+		b := binary.LittleEndian.Uint64(value[at+8:])
+		if a&h.m[0] != h.w[0] || b&h.m[1] != h.w[1] {
+			return -1, 0, 0, false
+		}
+		return h.col, h.q, len(h.raw), h.colon
+	}
+	if len(value)-at < len(h.raw) || !bytes.Equal(value[at:at+len(h.raw)], h.raw) {
+		return -1, 0, 0, false
+	}
+	return h.col, h.q, len(h.raw), h.colon
 }
 
 // lookup returns the column the k-th key of a record names and the rank
 // of the match (2 exact, 1 case-insensitive), or -1 and 0, and remembers
 // it as the k-th hint. key is unescaped; raw is the key as it appeared,
-// with its closing quote.
-func (d *JSONDecoder) lookup(k int, key, raw []byte) (int, uint8) {
+// with its closing quote and, if colon, the colon after it.
+func (d *JSONDecoder) lookup(k int, key, raw []byte, colon bool) (int, uint8) {
 	if k >= len(d.hints) && k < 4*len(d.cols)+8 {
 		d.hints = append(d.hints, make([]keyHint, k+1-len(d.hints))...)
 	}
@@ -319,7 +370,17 @@ func (d *JSONDecoder) lookup(k int, key, raw []byte) (int, uint8) {
 	if k < len(d.hints) {
 		h := &d.hints[k]
 		h.raw = append(h.raw[:0], raw...)
-		h.col, h.q, h.set = col, q, true
+		h.col, h.q, h.set, h.colon = col, q, true, colon
+		h.w, h.m = [2]uint64{}, [2]uint64{}
+		if len(raw) <= 16 {
+			var buf [16]byte
+			copy(buf[:], raw)
+			h.w[0] = binary.LittleEndian.Uint64(buf[:8])
+			h.w[1] = binary.LittleEndian.Uint64(buf[8:])
+			for i := range raw {
+				h.m[i/8] |= 0xff << (8 * (i % 8))
+			}
+		}
 	}
 	return col, q
 }
@@ -416,7 +477,7 @@ func (d *JSONDecoder) scan(value []byte) error {
 			return d.malformed()
 		}
 		keyStart := s.pos + 1
-		col, rank, n := d.hinted(k, value, keyStart)
+		col, rank, n, colon := d.hinted(k, value, keyStart)
 		if n > 0 {
 			s.pos = keyStart + n
 		} else {
@@ -429,11 +490,20 @@ func (d *JSONDecoder) scan(value []byte) error {
 				d.keyBuf = appendUnescaped(d.keyBuf[:0], key)
 				key = d.keyBuf
 			}
-			col, rank = d.lookup(k, key, value[keyStart:s.pos])
+			end := s.pos
+			if colon = end < len(value) && value[end] == ':'; colon {
+				end++
+			}
+			col, rank = d.lookup(k, key, value[keyStart:end], colon)
+			if colon {
+				s.pos = end
+			}
 		}
-		s.skipWS()
-		if !s.expect(':') {
-			return d.malformed()
+		if !colon {
+			s.skipWS()
+			if !s.expect(':') {
+				return d.malformed()
+			}
 		}
 		s.skipWS()
 		start := s.pos
@@ -451,6 +521,8 @@ func (d *JSONDecoder) scan(value []byte) error {
 		if col >= 0 && rank >= d.slots[col].rank {
 			sl := &d.slots[col]
 			sl.kind, sl.rank, sl.esc, sl.start, sl.end = k, rank, vesc, start, s.pos
+			sl.numInt = k == kindNumber && s.numInt
+			sl.num, sl.numNeg = s.num, s.numNeg
 		}
 		s.skipWS()
 		if s.pos >= len(value) {
@@ -497,36 +569,49 @@ func (d *JSONDecoder) commit(value []byte) {
 		c := &d.cols[i]
 		sl := &d.slots[i]
 		if sl.null {
-			c.b.AppendNull()
+			c.appendNull()
 			continue
 		}
 		switch c.kind {
-		case types.Bool:
-			c.bools.Append(sl.i != 0)
-		case types.Int16:
-			c.i16.Append(int16(sl.i))
+		case types.Int64, types.Timestamp, types.TimestampTZ:
+			c.i64c.append(sl.i)
 		case types.Int32:
-			c.i32.Append(int32(sl.i))
-		case types.Int64:
-			c.i64.Append(sl.i)
-		case types.Oid:
-			c.u32.Append(uint32(sl.i))
-		case types.Float32:
-			c.f32.Append(float32(sl.f))
+			c.i32c.append(int32(sl.i))
 		case types.Float64:
-			c.f64.Append(sl.f)
+			c.f64c.append(sl.f)
 		case types.Text, types.Varchar, types.Name, types.JSONB:
 			src := value
 			if sl.inScratch {
 				src = d.scratch
 			}
-			c.str.BinaryBuilder.Append(src[sl.sOff : sl.sOff+sl.sLen])
-		case types.Timestamp, types.TimestampTZ:
-			c.ts.Append(arrow.Timestamp(sl.i))
+			c.txt.append(src[sl.sOff : sl.sOff+sl.sLen])
+		case types.Bool:
+			c.bools.Append(sl.i != 0)
+		case types.Int16:
+			c.i16.Append(int16(sl.i))
+		case types.Oid:
+			c.u32.Append(uint32(sl.i))
+		case types.Float32:
+			c.f32.Append(float32(sl.f))
 		case types.Date:
 			c.date.Append(arrow.Date32(sl.i))
 		case types.Interval:
 			c.ivl.Append(sl.ivl)
 		}
+	}
+}
+
+func (c *jsonColumn) appendNull() {
+	switch {
+	case c.i64c != nil:
+		c.i64c.appendNull()
+	case c.i32c != nil:
+		c.i32c.appendNull()
+	case c.f64c != nil:
+		c.f64c.appendNull()
+	case c.txt != nil:
+		c.txt.appendNull()
+	default:
+		c.b.AppendNull()
 	}
 }

@@ -60,6 +60,18 @@ func (d *JSONDecoder) convertOne(c *jsonColumn, sl *slot, value []byte) error {
 		var txt []byte
 		switch sl.kind {
 		case kindNumber:
+			if sl.numInt {
+				// At most 18 digits: no int64 overflow.
+				v := int64(sl.num)
+				if sl.numNeg {
+					v = -v
+				}
+				if lo, hi := intRange(c.kind); v < lo || v > hi {
+					return rangeError(c, raw)
+				}
+				sl.i = v
+				return nil
+			}
 			txt = raw
 		case kindString:
 			txt = d.text(value, sl)
@@ -83,6 +95,16 @@ func (d *JSONDecoder) convertOne(c *jsonColumn, sl *slot, value []byte) error {
 		var txt []byte
 		switch sl.kind {
 		case kindNumber:
+			if sl.numInt && sl.num <= 1<<53 && (c.kind == types.Float64 || sl.num <= 1<<24) {
+				// Exactly representable: the nearest float is the
+				// integer itself (-0 stays negative, as strconv).
+				f := float64(sl.num)
+				if sl.numNeg {
+					f = -f
+				}
+				sl.f = f
+				return nil
+			}
 			txt = raw
 		case kindString:
 			txt = trimSpace(d.text(value, sl))
@@ -143,6 +165,15 @@ func (d *JSONDecoder) convertOne(c *jsonColumn, sl *slot, value []byte) error {
 	case types.Timestamp, types.TimestampTZ:
 		switch sl.kind {
 		case kindNumber:
+			if sl.numInt && sl.num < 1e15 {
+				// Epoch milliseconds of at most 15 digits: no overflow.
+				us := int64(sl.num) * 1000
+				if sl.numNeg {
+					us = -us
+				}
+				sl.i = us
+				return nil
+			}
 			us, ok := epochMillisToMicros(raw)
 			if !ok {
 				return rangeError(c, raw)

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode"
 	"unicode/utf16"
@@ -65,6 +66,13 @@ type scanner struct {
 	err      syntaxErr
 	errPos   int
 	maxDepth int
+
+	// The last number scanned: when numInt, it was an integer of at
+	// most 18 digits (no fraction or exponent) whose magnitude is num,
+	// negative if numNeg, so converting it needs no second parse.
+	num    uint64
+	numNeg bool
+	numInt bool
 }
 
 func (s *scanner) reset(buf []byte) {
@@ -161,6 +169,20 @@ var strSafe = func() (t [256]bool) {
 	return t
 }()
 
+// strSpecial reports whether any of the eight bytes of w (SWAR) is not
+// strSafe: a quote, a backslash, a control character or a byte >= 0x80.
+func strSpecial(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := w ^ (ones * '"')
+	bslash := w ^ (ones * '\\')
+	// A byte is zero (x - 1 borrows into its high bit), below 0x20, or
+	// has its high bit set.
+	zeroQ := (quote - ones) &^ quote
+	zeroB := (bslash - ones) &^ bslash
+	ctl := (w - ones*0x20) &^ w
+	return (zeroQ|zeroB|ctl|w)&highs != 0
+}
+
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
@@ -173,6 +195,10 @@ func (s *scanner) str() (esc, ok bool) {
 	b := s.buf
 	i := s.pos + 1
 	for {
+		// Eight bytes at a time while none needs a look.
+		for i+8 <= len(b) && !strSpecial(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
 		for i < len(b) && strSafe[b[i]] {
 			i++
 		}
@@ -228,26 +254,37 @@ func (s *scanner) str() (esc, ok bool) {
 func (s *scanner) number() bool {
 	b := s.buf
 	i := s.pos
-	if b[i] == '-' {
+	s.numNeg = b[i] == '-'
+	if s.numNeg {
 		i++
 	}
 	if i >= len(b) {
 		s.pos = i
 		return s.fail(synEOF)
 	}
+	var v uint64
 	switch c := b[i]; {
 	case c == '0':
 		i++
 	case c >= '1' && c <= '9':
+		start := i
+		v = uint64(c - '0')
 		i++
 		for i < len(b) && isDigit(b[i]) {
+			v = v*10 + uint64(b[i]-'0')
 			i++
 		}
+		s.numInt = i-start <= 18
 	default:
 		s.pos = i
 		return s.fail(synNumber)
 	}
+	s.num = v
+	if v == 0 {
+		s.numInt = true
+	}
 	if i < len(b) && b[i] == '.' {
+		s.numInt = false
 		i++
 		if i >= len(b) {
 			s.pos = i
@@ -262,6 +299,7 @@ func (s *scanner) number() bool {
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		s.numInt = false
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
