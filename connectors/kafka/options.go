@@ -29,7 +29,7 @@ const (
 	defaultDeadLetter   = 4 << 10
 	defaultClientID     = "tocsin"
 	defaultFetchMinByte = 64 << 10
-	defaultFetchMaxByte = 1 << 20
+	defaultFetchMaxByte = 4 << 20
 )
 
 // Config tunes the sources a factory builds. The zero value gives the
@@ -46,9 +46,14 @@ type Config struct {
 	// 20ms).
 	MaxWait time.Duration
 	// FetchMinBytes and FetchMaxBytes bound one fetch (defaults 64 KiB
-	// and 1 MiB; the maximum is raised to fit SourceSpec.MaxRecordBytes).
+	// and 4 MiB; the maximum is raised to fit SourceSpec.MaxRecordBytes).
 	FetchMinBytes, FetchMaxBytes int
-	// MaxBatchRows caps the records of one batch (default 4096).
+	// MaxBatchRows caps the records of one batch (default 16384). A
+	// partition that is behind fills batches up to it; one that keeps up
+	// hands over what each fetch returned, so the cap costs latency only
+	// when there is a backlog. Larger batches mean fewer view updates
+	// per event for keyed views (a group changed several times in a
+	// batch is written once).
 	MaxBatchRows int
 	// BufferedBatches is how many decoded batches may wait for ReadBatch
 	// before the readers stop fetching (default 4).
@@ -78,7 +83,7 @@ func (c Config) withDefaults() Config {
 		c.FetchMinBytes = defaultFetchMinByte
 	}
 	if c.MaxBatchRows <= 0 {
-		c.MaxBatchRows = 4096
+		c.MaxBatchRows = 16384
 	}
 	if c.BufferedBatches <= 0 {
 		c.BufferedBatches = 4
