@@ -76,7 +76,7 @@ func (l *Log) read(partition int32, offset int64, limit int) ([][]byte, int64, i
 type Broker struct {
 	mu   sync.Mutex
 	logs map[string]*Log
-	// MaxBatchRows caps a batch (default 4096).
+	// MaxBatchRows caps a batch (default 16384, as the Kafka source).
 	MaxBatchRows int
 }
 
@@ -106,7 +106,7 @@ func (b *Broker) Factory() connectors.SourceFactory {
 		}
 		rows := b.MaxBatchRows
 		if rows <= 0 {
-			rows = 4096
+			rows = 16384
 		}
 		maxRec := spec.MaxRecordBytes
 		if maxRec <= 0 {

@@ -199,18 +199,24 @@ func newWorkload2(b *testing.B) (*WindowAssign, *HashAgg, *view.Store) {
 
 // BenchmarkWindowView runs the engine part of workloads 2 (TUMBLE 1
 // minute) and 3 (HOP 5 minutes every minute) of `tocsin bench`: 4,096-row
-// batches of events one millisecond apart over 1,000 random keys,
+// (and 16,384-row) batches of events one millisecond apart over 1,000 random keys,
 // through window assignment, count/sum/avg/max by (window_start, key)
 // emitting the changed groups after every batch, into the view store,
 // with the watermark 5 s behind. ns/row is per input event.
 //
 //	go test ./engine/ops -run '^$' -bench WindowView -benchtime 400x
 func BenchmarkWindowView(b *testing.B) {
-	const rows, keys = 4096, 1000
+	const keys = 1000
 	for _, c := range []struct {
 		name        string
 		size, slide int64
-	}{{"tumble", minute, minute}, {"hop", 5 * minute, minute}} {
+		rows        int
+	}{
+		{"tumble", minute, minute, 4096}, {"hop", 5 * minute, minute, 4096},
+		// The Kafka source's batch size when a view is behind its log.
+		{"tumble/16k", minute, minute, 16384}, {"hop/16k", 5 * minute, minute, 16384},
+	} {
+		rows := c.rows
 		b.Run(c.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			names := make([]string, keys)
@@ -241,7 +247,7 @@ func BenchmarkWindowView(b *testing.B) {
 				if err := win.Push(ctx, batch.Chunk{Rec: rec}, push); err != nil {
 					b.Fatal(err)
 				}
-				wm := int64(i+1)*rows*1000 - 5_000_000
+				wm := int64(i+1)*int64(rows)*1000 - 5_000_000
 				if err := win.Watermark(ctx, wm, nil); err != nil {
 					b.Fatal(err)
 				}
