@@ -278,7 +278,7 @@ func shiftTime(rec arrow.RecordBatch, d int64) arrow.RecordBatch {
 // newWindowView returns a TUMBLE (slide == size) or HOP window
 // assignment → HashAgg(count, sum, avg, max by window_start, key) → a
 // view store keyed by (window_start, key).
-func newWindowView(b *testing.B, size, slide int64) (*WindowAssign, *HashAgg, *view.Store) {
+func newWindowView(b testing.TB, size, slide int64) (*WindowAssign, *HashAgg, *view.Store) {
 	reg := functions.NewRegistry()
 	aggregate.Register(reg)
 	winSchema := append(append(types.Schema{}, inSchema...),

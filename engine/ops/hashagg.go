@@ -85,6 +85,10 @@ type HashAgg struct {
 	deletedKeys []byte
 	deletedEnds []int
 
+	// idGen moves whenever group ids are freed or renumbered.
+	idGen uint64
+	shift shiftMemo
+
 	keyArrs []arrow.Array
 	keyBufs [][]byte
 	gids    []uint32
@@ -137,6 +141,7 @@ func (h *HashAgg) reset() {
 	h.ends = map[int64]struct{}{}
 	h.endHeap = nil
 	h.capacity = 0
+	h.idGen++
 }
 
 // Late returns the number of rows dropped because their window had
@@ -193,6 +198,7 @@ func (h *HashAgg) markDirty(id uint32) {
 // release frees groups: their keys are kept (encoded) for the next
 // checkpoint's deletions.
 func (h *HashAgg) release(ids []uint32) error {
+	h.idGen++
 	for start := 0; start < len(ids); start += releaseBatch {
 		part := ids[start:min(len(ids), start+releaseBatch)]
 		keys, err := h.encodeKeys(part)
@@ -288,16 +294,34 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 		h.gids = make([]uint32, n)
 	}
 	gids := h.gids[:n]
+	shifted := h.shifted(c, n)
 	for i := 0; i < n; i++ {
 		sign := int64(1)
 		if c.Signs != nil {
 			sign = int64(c.Signs[i])
+		}
+		if shifted {
+			pg := h.shift.gids[i]
+			if id, ok := h.shift.memoized(pg); ok {
+				// An earlier row of pg found (and marked) the group.
+				gids[i] = id
+				if id == functions.NoGroup {
+					h.late++
+				} else {
+					h.rowCount[id]++
+				}
+				continue
+			}
+			// Late or not, what this row finds holds for pg's other rows.
 		}
 		if endVals != nil && endVals[i]+plus <= h.wm {
 			if sign > 0 {
 				h.late++
 			}
 			gids[i] = functions.NoGroup
+			if shifted {
+				h.shift.set(h.shift.gids[i], functions.NoGroup)
+			}
 			continue
 		}
 		id, ok := h.table.find(i, hs[i])
@@ -311,6 +335,9 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 			id = h.alloc(i, hs[i])
 		}
 		gids[i] = id
+		if shifted {
+			h.shift.set(h.shift.gids[i], id)
+		}
 		h.rowCount[id] += sign
 		if h.flags[id]&groupMark == 0 {
 			h.flags[id] |= groupMark
@@ -331,6 +358,7 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 			return err
 		}
 	}
+	h.remember(c, gids)
 	touched := h.touched
 	h.touched = h.touched[:0]
 	for _, id := range touched {

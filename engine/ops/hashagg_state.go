@@ -300,6 +300,7 @@ func (h *HashAgg) maybeCompact() error {
 			dirty = append(dirty, uint32(id))
 		}
 	}
+	h.idGen++
 	h.table.compact(live)
 	for i := range h.cfg.Aggs {
 		h.cfg.Aggs[i].State = fresh[i]
