@@ -391,7 +391,7 @@ func (e *Engine) newJob(obj *catalog.Object, pipe *physical.Pipeline, vo viewOpt
 	src := pipe.Source
 	j := &job{
 		view: obj, source: src, pipe: pipe,
-		store: view.NewStore(obj.Schema, pipe.Key, pipe.Keyed),
+		store: view.NewViewStore(obj.Schema, pipe.Key, pipe.Keyed),
 		idle:  e.opts.IdleTimeout, now: e.opts.Now, log: e.log,
 		fctx:    &functions.Context{},
 		rounds:  make(chan *round, 1),

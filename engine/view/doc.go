@@ -19,6 +19,15 @@
 // position instead of binary-searching every level; the result is that
 // of applying the changes in chunk order.
 //
+// Append-only views: a view without a key only ever appends rows and
+// drops the oldest (retention), so NewViewStore gives it a store that
+// keeps them in arrival order in immutable chunks, one string per
+// applied chunk, instead of the B-tree (applog.go): an append costs a
+// copy and two allocations per chunk, Publish is O(1), and a checkpoint
+// writes the rows appended since the previous one as pages of up to
+// 2,048 rows and deletes the pages whose rows have all expired, never
+// rewriting a stored page.
+//
 // Concurrency: one writer (the view's dataflow goroutine) applies each
 // batch of changes to its private tree and then publishes a snapshot, an
 // O(1) copy-on-write clone, with an atomic pointer store. Readers (ad hoc
@@ -28,5 +37,9 @@
 //
 // Stored state: version 2 (rows stored as key and rest) restores
 // checkpoints and snapshots of version 1 (whole rows) by converting each
-// row; a later version is refused with an error naming it.
+// row; a later version is refused with an error naming it. An
+// append-only store checkpoints as version 3 (pages), restores versions
+// 1 and 2 too (its next checkpoint replaces their row entries with
+// pages), and its Snapshot bytes are version 2, the same as the tree
+// store's for the same rows.
 package view

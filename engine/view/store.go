@@ -47,6 +47,9 @@ type Store struct {
 	deleted  []string
 	// retention, when set, expires rows by event time (see SetRetention).
 	retention *Retention
+	// log, when set, holds the rows of an append-only store instead of
+	// tree (applog.go).
+	log *appendLog
 
 	bufs   [][]byte
 	keyLen []int
@@ -123,6 +126,9 @@ func (s *Store) encode(rec arrow.RecordBatch) {
 // row is appended and -1 rows are an error. Changes become visible at the next
 // Publish.
 func (s *Store) Apply(c batch.Chunk) error {
+	if s.log != nil {
+		return s.appendRows(c)
+	}
 	n := c.Len()
 	if !s.keyed && c.Signs != nil {
 		for _, sign := range c.Signs {
@@ -275,6 +281,9 @@ const sortedApplyMin = 16
 // replaced or deleted, then the insertion (+1) of every row added or
 // replaced. A row replaced by an identical one produces nothing.
 func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
+	if s.log != nil {
+		return s.appendDiff(c)
+	}
 	n := c.Len()
 	if !s.keyed && c.Signs != nil {
 		for _, sign := range c.Signs {
@@ -421,6 +430,9 @@ func (s *Store) Expire(wm int64) (int, error) {
 		return 0, nil
 	}
 	threshold := wm - r.Keep
+	if s.log != nil {
+		return s.expireLog(threshold)
+	}
 	var due []string
 	var err error
 	s.tree.Scan(func(row string) bool {
@@ -479,6 +491,10 @@ func resize(bufs [][]byte, n int) [][]byte {
 
 // Publish makes the changes applied so far visible to readers.
 func (s *Store) Publish() {
+	if s.log != nil {
+		s.snap.Store(&Snapshot{log: s.current(), layout: &s.layout, schema: s.schema})
+		return
+	}
 	s.snap.Store(&Snapshot{tree: s.tree.Copy(), layout: &s.layout, schema: s.schema})
 }
 
@@ -486,36 +502,73 @@ func (s *Store) Publish() {
 func (s *Store) Read() *Snapshot { return s.snap.Load() }
 
 // Len returns the number of rows (including unpublished changes).
-func (s *Store) Len() int { return s.tree.Len() }
+func (s *Store) Len() int {
+	if s.log != nil {
+		return int(s.nextID - s.log.lo)
+	}
+	return s.tree.Len()
+}
+
+// eachRow calls fn with the writer's current rows in key order until it
+// returns false.
+func (s *Store) eachRow(fn func(row string) bool) {
+	if s.log != nil {
+		s.current().each(fn)
+		return
+	}
+	s.tree.Scan(fn)
+}
 
 // Snapshot is an immutable view of a store's rows, safe for concurrent
 // readers.
 type Snapshot struct {
+	// Exactly one of tree and log is set.
 	tree   *btree.BTreeG[string]
+	log    *logSnap
 	layout *layout
 	schema types.Schema
 }
 
 // Len returns the number of rows.
-func (sn *Snapshot) Len() int { return sn.tree.Len() }
+func (sn *Snapshot) Len() int {
+	if sn.log != nil {
+		return int(sn.log.hi - sn.log.lo)
+	}
+	return sn.tree.Len()
+}
 
 // Scan calls fn with the rows in key order, in record batches of at most
 // batchSize rows. fn must not retain the batch after returning unless it
 // retains it.
 func (sn *Snapshot) Scan(batchSize int, fn func(arrow.RecordBatch) error) error {
-	cols := rowcodec.NewColumns(sn.layout.types)
-	schema := sn.schema.Arrow()
+	return scanRows(sn.Rows, sn.layout, sn.schema, batchSize, false, func(_ []string, rec arrow.RecordBatch) error {
+		return fn(rec)
+	})
+}
+
+// scanRows decodes the rows each yields into record batches of at most
+// batchSize rows and calls fn with each (and, with withKeys, the rows'
+// store keys).
+func scanRows(each func(func(string) bool), l *layout, schema types.Schema, batchSize int, withKeys bool,
+	fn func(keys []string, rec arrow.RecordBatch) error) error {
+	cols := rowcodec.NewColumns(l.types)
+	as := schema.Arrow()
+	var keys []string
 	var err error
 	flush := func() {
 		if cols.Len() == 0 || err != nil {
 			return
 		}
 		n := cols.Len()
-		err = fn(array.NewRecordBatch(schema, cols.Arrays(), int64(n)))
+		err = fn(keys, array.NewRecordBatch(as, cols.Arrays(), int64(n)))
+		keys = nil
 	}
-	sn.tree.Scan(func(row string) bool {
-		if err = sn.layout.decode(cols, row); err != nil {
+	each(func(row string) bool {
+		if err = l.decode(cols, row); err != nil {
 			return false
+		}
+		if withKeys {
+			keys = append(keys, keyOf(row))
 		}
 		if cols.Len() >= batchSize {
 			flush()
@@ -536,8 +589,8 @@ const storeVersion = 2
 func (s *Store) Snapshot(dst []byte) ([]byte, error) {
 	w := state.Writer{Buf: append(dst, storeVersion)}
 	w.Uvarint(s.nextID)
-	w.Uvarint(uint64(s.tree.Len()))
-	s.tree.Scan(func(row string) bool {
+	w.Uvarint(uint64(s.Len()))
+	s.eachRow(func(row string) bool {
 		key, rest, _ := split(row)
 		w.Bytes([]byte(key))
 		w.Bytes([]byte(rest))
@@ -567,6 +620,9 @@ func (s *Store) Restore(src []byte) error {
 	}
 	version := src[0]
 	r := state.Reader{Buf: src[1:]}
+	if s.log != nil {
+		return s.restoreLog(version, &r)
+	}
 	s.nextID = r.Uvarint()
 	n := r.Uvarint()
 	tree := btree.NewBTreeGOptions(less, btree.Options{NoLocks: true})
@@ -602,6 +658,9 @@ var _ state.Checkpointer = (*Store)(nil)
 // Checkpoint implements state.Checkpointer: the rows changed since the
 // previous checkpoint.
 func (s *Store) Checkpoint(sink state.Sink, full bool) error {
+	if s.log != nil {
+		return s.checkpointLog(sink, full)
+	}
 	key := []byte{'r'}
 	var buf []byte
 	put := func(row string) {
@@ -647,6 +706,9 @@ func (s *Store) Checkpoint(sink state.Sink, full bool) error {
 
 // RestoreEntries implements state.Checkpointer.
 func (s *Store) RestoreEntries(e state.Entries) error {
+	if s.log != nil {
+		return s.restoreLogEntries(e)
+	}
 	tree := btree.NewBTreeGOptions(less, btree.Options{NoLocks: true})
 	var next uint64
 	// The metadata sorts before the rows; without it the rows are of

@@ -2,7 +2,6 @@ package view
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tocsin-db/tocsin/engine/rowcodec"
 )
@@ -26,6 +25,10 @@ func (s *Store) Keys(rec arrow.RecordBatch) []string {
 
 // Has reports whether a row with the given store key exists.
 func (s *Store) Has(key string) bool {
+	if s.log != nil {
+		_, ok := s.current().get([]byte(key))
+		return ok
+	}
 	_, ok := s.tree.Get(probe(key))
 	return ok
 }
@@ -33,34 +36,14 @@ func (s *Store) Has(key string) bool {
 // ScanCurrent calls fn with the writer's current rows and their store
 // keys, in key order, in batches of at most batchSize rows.
 func (s *Store) ScanCurrent(batchSize int, fn func(keys []string, rec arrow.RecordBatch) error) error {
-	cols := rowcodec.NewColumns(s.layout.types)
-	schema := s.schema.Arrow()
-	var keys []string
-	var err error
-	flush := func() {
-		if cols.Len() == 0 || err != nil {
-			return
-		}
-		n := cols.Len()
-		err = fn(keys, array.NewRecordBatch(schema, cols.Arrays(), int64(n)))
-		keys = nil
-	}
-	s.tree.Scan(func(row string) bool {
-		if err = s.layout.decode(cols, row); err != nil {
-			return false
-		}
-		keys = append(keys, keyOf(row))
-		if cols.Len() >= batchSize {
-			flush()
-		}
-		return err == nil
-	})
-	flush()
-	return err
+	return scanRows(s.eachRow, &s.layout, s.schema, batchSize, true, fn)
 }
 
 // DeleteKeys removes the rows with the given store keys.
 func (s *Store) DeleteKeys(keys []string) {
+	if s.log != nil {
+		panic("BUG: DeleteKeys on an append-only store")
+	}
 	for _, k := range keys {
 		s.delete(probe(k), nil)
 	}
@@ -70,17 +53,27 @@ func (s *Store) DeleteKeys(keys []string) {
 // as Keys returns) in the snapshot, in the store's own format: decode it
 // with DecodeRow.
 func (sn *Snapshot) Get(key string) (string, bool) {
+	if sn.log != nil {
+		return sn.log.get([]byte(key))
+	}
 	return sn.tree.Get(probe(key))
 }
 
 // GetBytes is Get for a key held in a byte slice (one allocation fewer).
 func (sn *Snapshot) GetBytes(key []byte) (string, bool) {
+	if sn.log != nil {
+		return sn.log.get(key)
+	}
 	return sn.tree.Get(probeBytes(key))
 }
 
 // Rows calls fn with every stored row of the snapshot, in key order, in
 // the store's own format: decode them with DecodeRow.
 func (sn *Snapshot) Rows(fn func(row string) bool) {
+	if sn.log != nil {
+		sn.log.each(fn)
+		return
+	}
 	sn.tree.Scan(fn)
 }
 

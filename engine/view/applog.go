@@ -1,0 +1,429 @@
+package view
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/engine/state"
+	"github.com/tocsin-db/tocsin/sql/types"
+)
+
+// An append-only store (NewViewStore for a view without a key) keeps its
+// rows in arrival order in immutable chunks instead of a B-tree: a view
+// without a key only ever appends rows (a retraction is a BUG) and
+// drops the oldest ones (retention), so a row number is a position and
+// the tree's ordered inserts buy nothing. Each Apply adds one chunk,
+// one string holding its rows back to back in the stored format of
+// row.go (key = 8-byte row number) and their end offsets: two
+// allocations per chunk instead of one per row and a tree descent.
+//
+// Snapshots share the chunks (which never change once appended) and
+// record the live range of row numbers, so Publish is O(1) and readers
+// need no lock. Expiry advances the first live row number and drops
+// chunks that are wholly expired.
+//
+// Checkpoints are incremental by construction: the rows appended since
+// the previous checkpoint are written as pages, entry "p" + the page's
+// first row number (8 bytes, big-endian), value the count and then each
+// row's rest; pages whose rows have all expired are deleted; entry "m"
+// holds the next row number, appendVersion and the first live row
+// number (rows of the first page below it are skipped on restore). No
+// stored page is ever rewritten. A checkpoint of versions 1 and 2 (one
+// "r" entry per row) restores, and the next checkpoint replaces its
+// entries with pages.
+
+// appendVersion is the checkpoint version of an append-only store.
+const appendVersion = 3
+
+// Page limits: a page holds at most pageRows rows and is closed once it
+// exceeds pageBytes.
+const (
+	pageRows  = 2048
+	pageBytes = 64 << 10
+)
+
+// logChunk is an immutable run of rows with consecutive row numbers.
+type logChunk struct {
+	base uint64
+	data string
+	ends []uint32
+}
+
+func (c *logChunk) row(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.data[start:c.ends[i]]
+}
+
+// appendLog is an append-only store's rows and checkpoint bookkeeping.
+type appendLog struct {
+	// chunks hold the rows, oldest first; the first may start with
+	// expired rows (below lo).
+	chunks []logChunk
+	lo     uint64
+	// saved is the row number below which every live row is in a stored
+	// page; pages are the first row numbers of the stored pages, oldest
+	// first (a page ends where the next begins, the last at saved).
+	saved uint64
+	pages []uint64
+	// legacy are the row numbers of rows stored as version 1 or 2
+	// entries, deleted by the next checkpoint.
+	legacy []uint64
+	sb     strings.Builder
+}
+
+// logSnap is a published view of an append log: the rows numbered
+// lo..hi-1 of chunks.
+type logSnap struct {
+	chunks []logChunk
+	lo, hi uint64
+}
+
+// each calls fn with the rows numbered lo..hi-1 in order until it
+// returns false.
+func (ls *logSnap) each(fn func(row string) bool) {
+	for ci := range ls.chunks {
+		c := &ls.chunks[ci]
+		i := 0
+		if c.base < ls.lo {
+			i = int(ls.lo - c.base)
+		}
+		for ; i < len(c.ends); i++ {
+			if c.base+uint64(i) >= ls.hi {
+				return
+			}
+			if !fn(c.row(i)) {
+				return
+			}
+		}
+	}
+}
+
+// get returns the row with the given store key (an 8-byte row number).
+func (ls *logSnap) get(key []byte) (string, bool) {
+	if len(key) != 8 {
+		return "", false
+	}
+	id := binary.BigEndian.Uint64(key)
+	if id < ls.lo || id >= ls.hi {
+		return "", false
+	}
+	ci := sort.Search(len(ls.chunks), func(i int) bool { return ls.chunks[i].base > id }) - 1
+	if ci < 0 {
+		return "", false
+	}
+	c := &ls.chunks[ci]
+	if i := int(id - c.base); i < len(c.ends) {
+		return c.row(i), true
+	}
+	return "", false
+}
+
+// NewViewStore returns the store for a view's rows: NewStore for a view
+// with a key, and an append-only store for a view without one (rows in
+// arrival order, see applog.go), which supports every method but
+// DeleteKeys.
+func NewViewStore(schema types.Schema, key []int, keyed bool) *Store {
+	if keyed || len(key) > 0 {
+		return NewStore(schema, key, keyed)
+	}
+	s := NewStore(schema, nil, false)
+	s.log = &appendLog{}
+	s.dirty = nil
+	s.Publish()
+	return s
+}
+
+// AppendOnly reports whether the store keeps its rows in an append log.
+func (s *Store) AppendOnly() bool { return s.log != nil }
+
+// current returns the writer's rows as a snapshot of the log.
+func (s *Store) current() *logSnap {
+	l := s.log
+	return &logSnap{chunks: l.chunks[:len(l.chunks):len(l.chunks)], lo: l.lo, hi: s.nextID}
+}
+
+// appendRows appends the rows of c (all insertions) as one chunk.
+func (s *Store) appendRows(c batch.Chunk) error {
+	for _, sign := range c.Signs {
+		if sign < 0 {
+			return fmt.Errorf("BUG: retraction applied to a view without a key")
+		}
+	}
+	s.encode(c.Rec)
+	s.appendEncoded(s.bufs)
+	return nil
+}
+
+// appendEncoded appends stored rows numbered from s.nextID as a chunk.
+func (s *Store) appendEncoded(rows [][]byte) {
+	if len(rows) == 0 {
+		return
+	}
+	total := 0
+	for _, b := range rows {
+		total += len(b)
+	}
+	sb := &s.log.sb
+	sb.Reset()
+	sb.Grow(total)
+	ends := make([]uint32, len(rows))
+	for i, b := range rows {
+		sb.Write(b)
+		ends[i] = uint32(sb.Len())
+	}
+	s.log.chunks = append(s.log.chunks, logChunk{base: s.nextID, data: sb.String(), ends: ends})
+	sb.Reset()
+	s.nextID += uint64(len(rows))
+}
+
+// appendDiff is ApplyDiff of an append-only store: every row is new.
+func (s *Store) appendDiff(c batch.Chunk) (batch.Chunk, error) {
+	if err := s.appendRows(c); err != nil || c.Len() == 0 {
+		return batch.Chunk{}, err
+	}
+	idx := make([]int32, c.Len())
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	return batch.Chunk{Rec: batch.Take(c.Rec, idx)}, nil
+}
+
+// expireLog drops the oldest rows while retention says they are due.
+func (s *Store) expireLog(threshold int64) (int, error) {
+	l := s.log
+	n := 0
+	var err error
+	s.current().each(func(row string) bool {
+		var t int64
+		var ok bool
+		_, rest, _ := split(row)
+		t, ok, err = s.restInt(rest, s.retention.Col)
+		if err != nil || !ok || t+s.retention.Plus > threshold {
+			return false
+		}
+		n++
+		return true
+	})
+	l.lo += uint64(n)
+	// Drop wholly expired chunks (without writing the elements, which
+	// published snapshots may be reading).
+	k := 0
+	for k < len(l.chunks) && l.chunks[k].base+uint64(len(l.chunks[k].ends)) <= l.lo {
+		k++
+	}
+	l.chunks = l.chunks[k:]
+	return n, err
+}
+
+// pageKey returns the state key of the page starting at row id.
+func pageKey(dst []byte, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(dst[:0], 'p'), id)
+}
+
+// checkpointLog implements Checkpoint for an append-only store.
+func (s *Store) checkpointLog(sink state.Sink, full bool) error {
+	l := s.log
+	if full {
+		l.pages, l.saved, l.legacy = nil, l.lo, nil
+	}
+	key := make([]byte, 0, 9)
+	for _, id := range l.legacy {
+		key = binary.BigEndian.AppendUint64(append(key[:0], 'r'), id)
+		sink.Delete(key)
+	}
+	if l.legacy != nil {
+		// The legacy rows are all live rows: write them all as pages.
+		l.legacy, l.saved = nil, l.lo
+	}
+	for len(l.pages) > 0 {
+		end := l.saved
+		if len(l.pages) > 1 {
+			end = l.pages[1]
+		}
+		if end > l.lo {
+			break
+		}
+		sink.Delete(pageKey(key, l.pages[0]))
+		l.pages = l.pages[1:]
+	}
+	from := max(l.saved, l.lo)
+	var body, val []byte
+	rows := 0
+	flush := func() {
+		if rows == 0 {
+			return
+		}
+		val = append(binary.AppendUvarint(val[:0], uint64(rows)), body...)
+		sink.Put(pageKey(key, from), val)
+		l.pages = append(l.pages, from)
+		from += uint64(rows)
+		rows, body = 0, body[:0]
+	}
+	snap := s.current()
+	snap.lo = from
+	snap.each(func(row string) bool {
+		_, rest, _ := split(row)
+		body = binary.AppendUvarint(body, uint64(len(rest)))
+		body = append(body, rest...)
+		rows++
+		if rows >= pageRows || len(body) >= pageBytes {
+			flush()
+		}
+		return true
+	})
+	flush()
+	var w state.Writer
+	l.saved = s.nextID
+	w.Buf = binary.AppendUvarint(w.Buf[:0], s.nextID)
+	w.Buf = append(w.Buf, appendVersion)
+	w.Uvarint(l.lo)
+	sink.Put([]byte{'m'}, w.Buf)
+	return nil
+}
+
+// logRestorer rebuilds an append log from restored rows, renumbering
+// them consecutively from the first one's number if they have gaps.
+type logRestorer struct {
+	s       *Store
+	started bool
+	bufs    [][]byte
+	n       int
+}
+
+func (r *logRestorer) add(id uint64, rest []byte) {
+	if !r.started {
+		r.s.nextID, r.s.log.lo, r.started = id, id, true
+	}
+	if r.n == len(r.bufs) {
+		r.bufs = append(r.bufs, nil)
+	}
+	b := binary.BigEndian.AppendUint64(r.bufs[r.n][:0], r.s.nextID+uint64(r.n))
+	b = append(b, rest...)
+	r.bufs[r.n] = appendEnd(b, 8, 0)
+	r.n++
+	if r.n == pageRows {
+		r.flush()
+	}
+}
+
+func (r *logRestorer) flush() {
+	r.s.appendEncoded(r.bufs[:r.n])
+	r.n = 0
+}
+
+// resetLog empties the log before a restore.
+func (s *Store) resetLog() {
+	s.log = &appendLog{}
+	s.nextID = 0
+}
+
+// finishRestore completes a restore: next is the stored next row number.
+func (s *Store) finishRestore(r *logRestorer, next uint64) {
+	r.flush()
+	if !r.started {
+		s.log.lo = next
+		s.nextID = next
+	}
+	s.nextID = max(s.nextID, next)
+	s.log.saved = s.nextID
+	s.Publish()
+}
+
+// restoreLogEntries implements RestoreEntries for an append-only store.
+func (s *Store) restoreLogEntries(e state.Entries) error {
+	s.resetLog()
+	r := &logRestorer{s: s}
+	var next, lo uint64
+	version := byte(1)
+	var buf []byte
+	err := e(func(key, value []byte) error {
+		switch {
+		case len(key) == 1 && key[0] == 'm':
+			rd := state.Reader{Buf: value}
+			next = rd.Uvarint()
+			if len(rd.Buf) > 0 {
+				version = rd.Buf[0]
+				rd.Buf = rd.Buf[1:]
+				if version != 2 && version != appendVersion {
+					return fmt.Errorf("view store: unknown checkpoint version %d", version)
+				}
+				if version == appendVersion {
+					lo = rd.Uvarint()
+				}
+			}
+			return rd.Err
+		case len(key) == 9 && key[0] == 'p':
+			if version != appendVersion {
+				return fmt.Errorf("view store: page entry in a checkpoint of version %d", version)
+			}
+			first := binary.BigEndian.Uint64(key[1:])
+			s.log.pages = append(s.log.pages, first)
+			rd := state.Reader{Buf: value}
+			n := rd.Uvarint()
+			for i := uint64(0); i < n && rd.Err == nil; i++ {
+				rest := rd.Bytes()
+				if rd.Err == nil && first+i >= lo {
+					r.add(first+i, rest)
+				}
+			}
+			return rd.Err
+		case len(key) > 0 && key[0] == 'r':
+			if version == appendVersion || len(key) != 9 {
+				return fmt.Errorf("view store: unexpected state key %q", key)
+			}
+			id := binary.BigEndian.Uint64(key[1:])
+			row, b, err := s.restoreRow(version, key[1:], value, buf)
+			buf = b
+			if err != nil {
+				return err
+			}
+			_, rest, _ := split(row)
+			r.add(id, []byte(rest))
+			s.log.legacy = append(s.log.legacy, id)
+			return nil
+		}
+		return fmt.Errorf("view store: unexpected state key %q", key)
+	})
+	if err != nil {
+		return err
+	}
+	s.finishRestore(r, next)
+	return nil
+}
+
+// restoreLog implements Restore (of Snapshot's bytes) for an
+// append-only store; r reads the rows after the version byte.
+func (s *Store) restoreLog(version byte, rd *state.Reader) error {
+	s.resetLog()
+	r := &logRestorer{s: s}
+	next := rd.Uvarint()
+	n := rd.Uvarint()
+	var buf []byte
+	for i := uint64(0); i < n && rd.Err == nil; i++ {
+		k, v := rd.Bytes(), rd.Bytes()
+		if rd.Err != nil {
+			break
+		}
+		if len(k) != 8 {
+			return fmt.Errorf("view store: row number of %d bytes", len(k))
+		}
+		row, b, err := s.restoreRow(version, k, v, buf)
+		buf = b
+		if err != nil {
+			return err
+		}
+		_, rest, _ := split(row)
+		r.add(binary.BigEndian.Uint64(k), []byte(rest))
+	}
+	if rd.Err != nil {
+		return rd.Err
+	}
+	s.finishRestore(r, next)
+	return nil
+}
