@@ -127,9 +127,12 @@ func TestSDKConfinement(t *testing.T) {
 	confined := map[string][]string{
 		// The bench harness's baseline is a plain kafka-go loop on purpose:
 		// it is the naive code the engine is measured against.
-		"github.com/segmentio/kafka-go":       {"connectors/kafka", "cmd/tocsin/internal/bench"},
-		"github.com/jackc/pgx/v5/pgproto3":    {"pgwire"},
-		"github.com/twmb/franz-go/pkg/kfake":  {"cmd/tocsin/internal/broker"},
+		"github.com/segmentio/kafka-go":      {"connectors/kafka", "cmd/tocsin/internal/bench"},
+		"github.com/jackc/pgx/v5/pgproto3":   {"pgwire"},
+		"github.com/twmb/franz-go/pkg/kfake": {"cmd/tocsin/internal/broker"},
+		// The latency producer pre-encodes Produce requests (bench only).
+		"github.com/twmb/franz-go/pkg/kmsg":   {"cmd/tocsin/internal/bench"},
+		"github.com/twmb/franz-go/pkg/kbin":   {"cmd/tocsin/internal/bench"},
 		"github.com/pingcap/tidb/pkg/parser":  {"sql/parser"},
 		"github.com/spf13/cobra":              {"cmd/tocsin"},
 		"github.com/prometheus/client_golang": {"cmd/tocsin/internal/metrics"},

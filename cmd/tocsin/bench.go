@@ -31,7 +31,7 @@ records are preloaded into a broker running in its own process. See README,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if child != "" {
-				return bench.ChildMain(cmd.Context(), child, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				return bench.ChildMain(cmd.Context(), child, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			var err error
 			if cfg.Workloads, err = bench.ParseWorkloads(workloads); err != nil {

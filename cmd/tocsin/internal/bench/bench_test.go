@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 		fs := flag.NewFlagSet("child", flag.ExitOnError)
 		spec := fs.String(ChildFlag, "", "")
 		_ = fs.Parse(os.Args[1:])
-		if err := ChildMain(context.Background(), *spec, os.Stdout, os.Stderr); err != nil {
+		if err := ChildMain(context.Background(), *spec, os.Stdin, os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -17,6 +17,8 @@
 //     attribution.go: one latency run; baseline*.go: the hand-written
 //     encoding/json + map loop the table compares against.
 //   - process.go: child processes (every run, and the Kafka broker);
+//     produce.go and produce_wire.go: the producer process of a
+//     kafka-mode latency run, which hosts that run's broker;
 //     runner.go: the plan of runs and their medians; report.go: the
 //     table and the JSON.
 //
@@ -29,7 +31,9 @@
 // alone. In kafka mode the broker is a further process (`tocsin
 // broker`), started by the parent, which preloads each workload's topic
 // before any run reads it; a child's CPU time is the engine's and its
-// Kafka client's, never the broker's. A run's interval starts at CREATE
+// Kafka client's, never the broker's. (A kafka-mode latency run reads
+// from a broker hosted by its producer process instead; see produce.go.)
+// A run's interval starts at CREATE
 // MATERIALIZED VIEW (the records are already in place) and ends when the
 // source has covered every record (Engine.SourceRecords) and the view
 // reflects them all (its row count, or its sum of count(*), equals the

@@ -76,6 +76,17 @@ type Result struct {
 	// ProducerLagMs is how far a kafka-mode latency run's producer fell
 	// behind its schedule: the offered rate was not met when it is large.
 	ProducerLagMs float64 `json:"producer_lag_ms,omitempty"`
+	// AppendP50Ms, AppendP99Ms and AppendMaxMs are how long a kafka-mode
+	// latency run's broker took to acknowledge an event (appended to the
+	// partition's log) after its send time: the part of the latency that
+	// is the producer's and the broker's, not Tocsin's.
+	AppendP50Ms float64 `json:"append_p50_ms,omitempty"`
+	AppendP99Ms float64 `json:"append_p99_ms,omitempty"`
+	AppendMaxMs float64 `json:"append_max_ms,omitempty"`
+	// ProducerCPUSeconds is the CPU time the producer process (producer
+	// and broker) spent while sending, over ProducerWallSeconds.
+	ProducerCPUSeconds  float64 `json:"producer_cpu_seconds,omitempty"`
+	ProducerWallSeconds float64 `json:"producer_wall_seconds,omitempty"`
 }
 
 // RunChild executes one spec in this process; logs go to logw.

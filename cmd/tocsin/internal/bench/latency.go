@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/tocsin-db/tocsin/connectors/kafka"
 	"github.com/tocsin-db/tocsin/connectors/memory"
 )
 
@@ -31,8 +30,9 @@ import (
 // time is its scheduled send time, i/rate after the moment the plan was
 // made, so event time runs at the wall clock's pace, behind it by the
 // time the plan took (windows and watermarks only compare event times).
-// In kafka mode the producer is a process of its own (produce.go) that
-// reports each batch's send time.
+// In kafka mode the producer is a process of its own that also hosts the
+// broker Tocsin reads from (produce.go); it reports each batch's send
+// time, and how long the broker took to acknowledge it.
 //
 // Only events sent after the warm-up (the first fifth of the run) count.
 
@@ -50,6 +50,14 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 	if spec.Rate <= 0 || spec.Duration <= 0 {
 		return nil, fmt.Errorf("latency run of workload %s: rate and duration must be positive", w.ID)
 	}
+	// A kafka-mode run's producer, which hosts the broker, stops after
+	// the engine has closed.
+	var pp *producerProc
+	defer func() {
+		if pp != nil {
+			pp.stop()
+		}
+	}()
 	r, err := openRig(spec.Checkpoint, logw)
 	if err != nil {
 		return nil, err
@@ -62,8 +70,16 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 			}
 		}
 	}
+	sendFor := spec.Duration
+	if w.attr == byWatermark {
+		// Rows come out once the watermark passes them: keep sending
+		// long enough for the measured events to be released.
+		sendFor += watermarkDelayMs*time.Millisecond + time.Second
+	}
+	t := newTracker(w, int(spec.Rate*sendFor.Seconds())+1)
+	baseMs := time.Now().UnixMilli()
 	var deliver func(parts []int32, recs [][]byte) error
-	topic := spec.Topic
+	topic, broker := spec.Topic, spec.Broker
 	switch spec.Mode {
 	case Memory:
 		topic = "latency"
@@ -82,25 +98,29 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 			return nil
 		}
 	case Kafka:
-		if err := kafka.CreateTopic(ctx, []string{spec.Broker}, topic, Partitions); err != nil {
+		// The producer process hosts the broker (produce.go); it plans
+		// the events while this process does.
+		ps := Spec{Kind: kindProduce, Workload: w.ID, Mode: Kafka, Keys: spec.Keys, Topic: topic,
+			Rate: spec.Rate, Duration: sendFor, BaseMs: baseMs}
+		pp = startProducer(ctx, spec.Self, ps, func(n int, at int64) {
+			t.sentUpTo(n, at-t.start.UnixNano())
+		})
+	}
+	plan := planLatency(w, spec, sendFor, baseMs, t)
+	if pp != nil {
+		// The producer sends its own copy: do not keep this one for the
+		// collector to scan during the run.
+		plan = nil
+		if broker, err = pp.ready(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := r.exec(ctx, sourceSQL(w.Stream, sourceWith(spec.Mode, topic, spec.Broker))); err != nil {
+	if _, err := r.exec(ctx, sourceSQL(w.Stream, sourceWith(spec.Mode, topic, broker))); err != nil {
 		return nil, err
 	}
 	if _, err := r.exec(ctx, "CREATE MATERIALIZED VIEW v AS "+w.View); err != nil {
 		return nil, err
 	}
-	sendFor := spec.Duration
-	if w.attr == byWatermark {
-		// Rows come out once the watermark passes them: keep sending
-		// long enough for the measured events to be released.
-		sendFor += watermarkDelayMs*time.Millisecond + time.Second
-	}
-	t := newTracker(w, int(spec.Rate*sendFor.Seconds())+1)
-	baseMs := time.Now().UnixMilli()
-	plan := planLatency(w, spec, sendFor, baseMs, t)
 	subCtx, cancelSub := context.WithCancel(ctx)
 	subDone := make(chan error, 1)
 	sess := r.eng.NewSession(map[string]string{"user": "bench"})
@@ -123,39 +143,23 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 		stopSub()
 		return nil, err
 	}
-	var warmupNs int64
-	var producerLagMs float64
-	if spec.Mode == Kafka {
-		ps := Spec{Kind: kindProduce, Workload: w.ID, Mode: Kafka, Keys: spec.Keys, Broker: spec.Broker, Topic: topic,
-			Rate: spec.Rate, Duration: sendFor, BaseMs: baseMs}
-		warmupNs = t.now() + int64(spec.Duration/5)
-		pp, err := startProducer(ctx, spec.Self, ps, func(n int, at int64) {
-			t.sentUpTo(n, at-t.start.UnixNano())
-		})
-		if err != nil {
-			stopProfile()
-			stopSub()
-			return nil, err
+	warmupNs := t.now() + int64(spec.Duration/5)
+	var pres *Result
+	if pp != nil {
+		err = pp.start()
+		if err == nil {
+			pres, err = pp.wait()
 		}
-		pres, err := pp.wait()
-		if err != nil {
-			stopProfile()
-			stopSub()
-			return nil, err
-		}
-		producerLagMs = pres.LatencyMaxMs
 	} else {
-		start := time.Now()
-		warmupNs = t.now() + int64(spec.Duration/5)
-		err := sendPlan(ctx, spec.Rate, plan, start, func(from, to int) error {
+		err = sendPlan(ctx, spec.Rate, plan, time.Now(), func(from, to int) error {
 			t.sent(to-from, t.now())
 			return deliver(plan.parts[from:to], plan.recs[from:to])
 		})
-		if err != nil {
-			stopProfile()
-			stopSub()
-			return nil, err
-		}
+	}
+	if err != nil {
+		stopProfile()
+		stopSub()
+		return nil, err
 	}
 	_, err = poll(time.Now().Add(latencyGrace), 10*time.Millisecond, func() (bool, error) {
 		return t.pending() == 0, ctx.Err()
@@ -166,8 +170,12 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 		return nil, err
 	}
 	lat, missing := t.latencies(warmupNs)
-	res := &Result{Events: int64(len(t.sendNs)), OfferedRate: spec.Rate, LatencySamples: len(lat), LatencyMissing: missing,
-		ProducerLagMs: producerLagMs}
+	res := &Result{Events: int64(len(t.sendNs)), OfferedRate: spec.Rate, LatencySamples: len(lat), LatencyMissing: missing}
+	if pres != nil {
+		res.ProducerLagMs = pres.LatencyMaxMs
+		res.AppendP50Ms, res.AppendP99Ms, res.AppendMaxMs = pres.AppendP50Ms, pres.AppendP99Ms, pres.AppendMaxMs
+		res.ProducerCPUSeconds, res.ProducerWallSeconds = pres.CPUSeconds, pres.WallSeconds
+	}
 	if len(lat) > 0 {
 		res.LatencyP50Ms = float64(percentile(lat, 0.50)) / 1e6
 		res.LatencyP99Ms = float64(percentile(lat, 0.99)) / 1e6

@@ -36,19 +36,17 @@ func (c Command) cmd(ctx context.Context, args ...string) *exec.Cmd {
 const ChildFlag = "child"
 
 // ChildMain runs the spec JSON in this process and writes its Result to
-// stdout as one line of JSON.
-func ChildMain(ctx context.Context, specJSON string, stdout, stderr io.Writer) error {
+// stdout as one line of JSON. A kafka-mode latency run's producer
+// (produce.go) talks over stdin and stdout instead.
+func ChildMain(ctx context.Context, specJSON string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var spec Spec
 	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
 		return fmt.Errorf("bench child: bad spec: %w", err)
 	}
-	var res *Result
-	var err error
 	if spec.Kind == kindProduce {
-		res, err = runProducer(ctx, spec, stdout)
-	} else {
-		res, err = RunChild(ctx, spec, stderr)
+		return runProducer(ctx, spec, stdin, stdout)
 	}
+	res, err := RunChild(ctx, spec, stderr)
 	if err != nil {
 		return err
 	}

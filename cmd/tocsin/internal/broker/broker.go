@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -28,6 +29,12 @@ type Config struct {
 	Partitions int
 	// Logger receives kfake's log lines; nil means slog.Default().
 	Logger *slog.Logger
+	// SegmentBytes is the size at which a partition's log rolls to a new
+	// segment (Kafka's log.segment.bytes); zero keeps kfake's default,
+	// 100 MiB. Without a DataDir, kfake keeps a segment in a byte slice
+	// that doubles as it grows, copying the segment on the goroutine that
+	// serves every request: a smaller size bounds those pauses.
+	SegmentBytes int64
 }
 
 // Broker is a running embedded broker.
@@ -71,6 +78,9 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
+	}
+	if cfg.SegmentBytes > 0 {
+		opts = append(opts, kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.FormatInt(cfg.SegmentBytes, 10)}))
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

@@ -105,3 +105,36 @@ func TestBrokerAddressAndContext(t *testing.T) {
 		t.Fatal("Start with a cancelled context succeeded")
 	}
 }
+
+// TestBrokerSmallSegments: a broker whose segments roll every few records
+// keeps and serves every record.
+func TestBrokerSmallSegments(t *testing.T) {
+	ctx := ctxFor(t)
+	b, err := Start(ctx, Config{Partitions: 1, SegmentBytes: 512, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	brokers := []string{b.Addr()}
+	if err := kafka.CreateTopic(ctx, brokers, "s", 1); err != nil {
+		t.Fatal(err)
+	}
+	w := kafka.NewWriter(brokers, "s")
+	defer w.Close()
+	for i := range 20 {
+		msgs := make([]kafka.Message, 10)
+		for j := range msgs {
+			msgs[j] = kafka.Message{Value: fmt.Appendf(nil, `{"i": %d, "pad": "%0100d"}`, 10*i+j, 0)}
+		}
+		if err := w.Write(ctx, msgs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ends, err := kafka.PartitionEnds(ctx, brokers, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ends) != 1 || ends[0] != 200 {
+		t.Fatalf("partition ends %v, want [200]", ends)
+	}
+}
