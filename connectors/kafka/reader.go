@@ -44,6 +44,9 @@ type partitionReader struct {
 	// that returned any (value plus key plus wireOverhead), sizing the
 	// next fetch (0: unknown, fetch FetchMaxBytes).
 	avgRecord int
+	// lastRecords is how many records the last fetch read: the next
+	// batch's offsets are sized for as many.
+	lastRecords int
 }
 
 // wireOverhead approximates what a record costs on the wire beyond its
@@ -276,7 +279,8 @@ func (r *partitionReader) fetch() (*connectors.Batch, error) {
 		MaxBytes: maxBytes,
 		MaxWait:  cfg.MaxWait,
 	})
-	b := &connectors.Batch{Partition: r.partition, FirstOffset: r.offset, HighWatermark: kb.HighWaterMark()}
+	b := &connectors.Batch{Partition: r.partition, FirstOffset: r.offset, HighWatermark: kb.HighWaterMark(),
+		Offsets: make([]int64, 0, min(max(r.lastRecords, 64), cfg.MaxBatchRows))}
 	if len(r.value) == 0 {
 		r.value = make([]byte, min(minValueBuf, r.src.maxRecord+1))
 	}
@@ -334,7 +338,7 @@ func (r *partitionReader) fetch() (*connectors.Batch, error) {
 	if errors.Is(err, kafkago.RequestTimedOut) {
 		err = nil // nothing arrived within MaxWait
 	}
-	r.avgRecord = 0
+	r.avgRecord, r.lastRecords = 0, records
 	if records > 0 {
 		r.avgRecord = wire / records
 	}

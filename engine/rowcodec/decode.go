@@ -35,12 +35,37 @@ func NewColumns(ts []types.Type) *Columns {
 	return c
 }
 
+// reset starts a new set of columns, sized like the set just handed out
+// (its rows and text bytes) so that decoding a batch like the last one
+// does not regrow every slice from nothing.
 func (c *Columns) reset() {
 	k := len(c.types)
+	rows := c.n
+	textBytes := make([]int, k)
+	for i := range c.strs {
+		if c.strs[i] != nil {
+			textBytes[i] = len(c.strs[i].Data)
+		}
+	}
 	c.ints, c.flts, c.ivs = make([][]int64, k), make([][]float64, k), make([][]arrow.MonthDayNanoInterval, k)
 	c.strs, c.valid, c.n = make([]*vec.StringBuilder, k), make([][]bool, k), 0
-	for i := range c.strs {
+	for i, t := range c.types {
 		c.strs[i] = vec.NewStringBuilder(64)
+		if rows == 0 {
+			continue
+		}
+		c.valid[i] = make([]bool, 0, rows)
+		switch t.Kind {
+		case types.Float32, types.Float64:
+			c.flts[i] = make([]float64, 0, rows)
+		case types.Interval:
+			c.ivs[i] = make([]arrow.MonthDayNanoInterval, 0, rows)
+		case types.Bool, types.Int16, types.Int32, types.Int64, types.Timestamp, types.TimestampTZ, types.Date, types.Oid:
+			c.ints[i] = make([]int64, 0, rows)
+		default:
+			c.strs[i] = vec.NewStringBuilder(rows)
+			c.strs[i].Data = make([]byte, 0, textBytes[i])
+		}
 	}
 }
 
