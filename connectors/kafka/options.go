@@ -28,7 +28,7 @@ const (
 	defaultRecordBytes  = 1 << 20
 	defaultDeadLetter   = 4 << 10
 	defaultClientID     = "tocsin"
-	defaultFetchMinByte = 64 << 10
+	defaultFetchMinByte = 1
 	defaultFetchMaxByte = 4 << 20
 )
 
@@ -45,7 +45,8 @@ type Config struct {
 	// accumulate, and so the latency a quiet partition adds (default
 	// 20ms).
 	MaxWait time.Duration
-	// FetchMinBytes and FetchMaxBytes bound one fetch (defaults 64 KiB
+	// FetchMinBytes and FetchMaxBytes bound one fetch (defaults 1 byte, as
+	// Kafka's consumer, so a fetch returns as soon as a record is there,
 	// and 4 MiB; the maximum is raised to fit SourceSpec.MaxRecordBytes).
 	FetchMinBytes, FetchMaxBytes int
 	// MaxBatchRows caps the records of one batch (default 16384). A
