@@ -4,11 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/state"
@@ -316,32 +314,14 @@ func TestAppendStoreSnapshotBytes(t *testing.T) {
 func TestAppendStoreConcurrentReaders(t *testing.T) {
 	s := NewViewStore(schema, nil, false)
 	s.SetRetention(Retention{Keep: 50, Col: 1})
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for r := 0; r < 3; r++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var vals []int64
-				_ = s.Read().Scan(16, func(rec arrow.RecordBatch) error {
-					vals = append(vals, rec.Column(1).(*array.Int64).Int64Values()...)
-					return nil
-				})
-				for i := 1; i < len(vals); i++ {
-					if vals[i] != vals[i-1]+1 {
-						t.Errorf("torn snapshot: %v", vals)
-						return
-					}
-				}
+	stop := startReaders(t, s, 16, func(vals []int64) bool {
+		for i := 1; i < len(vals); i++ {
+			if vals[i] != vals[i-1]+1 {
+				return false
 			}
-		}()
-	}
+		}
+		return true
+	})
 	for i := 0; i < 300; i++ {
 		_ = s.Apply(seqChunk("a", i*3, 3))
 		if _, err := s.Expire(int64(i * 3)); err != nil {
@@ -349,8 +329,7 @@ func TestAppendStoreConcurrentReaders(t *testing.T) {
 		}
 		s.Publish()
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 }
 
 // FuzzAppendStoreRestoreEntries restores arbitrary page and metadata

@@ -109,32 +109,14 @@ func TestSingleRow(t *testing.T) {
 func TestConcurrentReaders(t *testing.T) {
 	s := NewStore(schema, []int{0}, true)
 	keys := []string{"a", "b", "c", "d", "e", "f"}
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for r := 0; r < 3; r++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var vals []int64
-				_ = s.Read().Scan(4, func(rec arrow.RecordBatch) error {
-					vals = append(vals, rec.Column(1).(*array.Int64).Int64Values()...)
-					return nil
-				})
-				for _, v := range vals {
-					if v != vals[0] {
-						t.Errorf("torn snapshot: %v", vals)
-						return
-					}
-				}
+	stop := startReaders(t, s, 4, func(vals []int64) bool {
+		for _, v := range vals {
+			if v != vals[0] {
+				return false
 			}
-		}()
-	}
+		}
+		return true
+	})
 	for v := int64(0); v < 300; v++ {
 		ns := make([]int64, len(keys))
 		for i := range ns {
@@ -143,8 +125,41 @@ func TestConcurrentReaders(t *testing.T) {
 		_ = s.Apply(chunk(keys, ns, nil))
 		s.Publish()
 	}
-	close(stop)
-	wg.Wait()
+	stop()
+}
+
+// startReaders starts three goroutines that read snapshots of s (in
+// batches of batchSize rows) until the returned stop is called, failing
+// t when whole(second column's values) is false: a torn snapshot.
+func startReaders(t *testing.T, s *Store, batchSize int, whole func(vals []int64) bool) (stop func()) {
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for r := 0; r < 3; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				var vals []int64
+				_ = s.Read().Scan(batchSize, func(rec arrow.RecordBatch) error {
+					vals = append(vals, rec.Column(1).(*array.Int64).Int64Values()...)
+					return nil
+				})
+				if !whole(vals) {
+					t.Errorf("torn snapshot: %v", vals)
+					return
+				}
+			}
+		}()
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 func TestIncrementalCheckpoints(t *testing.T) {
