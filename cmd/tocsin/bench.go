@@ -15,6 +15,7 @@ func newBenchCmd() *cobra.Command {
 		workloads, mode, child string
 		asJSON                 bool
 		events, runs, keys     int
+		latencyRuns            int
 		checkpoint, latencyFor time.Duration
 		latency, verify        bool
 		latencyFraction        float64
@@ -45,7 +46,7 @@ records are preloaded into a broker running in its own process. See README,
 				return err
 			}
 			cfg.Events, cfg.Runs, cfg.Keys, cfg.CheckpointInterval = events, runs, keys, checkpoint
-			cfg.Latency, cfg.LatencyFraction, cfg.LatencyDuration, cfg.Verify = latency, latencyFraction, latencyFor, verify
+			cfg.Latency, cfg.LatencyFraction, cfg.LatencyDuration, cfg.LatencyRuns, cfg.Verify = latency, latencyFraction, latencyFor, latencyRuns, verify
 			cfg.Self = bench.Command{Path: exe, Args: []string{"bench"}}
 			cfg.Broker = bench.Command{Path: exe, Args: []string{"broker"}}
 			cfg.Progress = cmd.ErrOrStderr()
@@ -69,6 +70,7 @@ records are preloaded into a broker running in its own process. See README,
 	fl.BoolVar(&latency, "latency", false, "also measure p50/p99 event-to-view latency at a fixed offered rate")
 	fl.Float64Var(&latencyFraction, "latency-load", 0.5, "offered rate of the latency run, as a fraction of the workload's one-core capacity (events per CPU-second)")
 	fl.DurationVar(&latencyFor, "latency-duration", 3*time.Second, "how long the latency run offers events")
+	fl.IntVar(&latencyRuns, "latency-runs", 3, "latency runs per workload and mode (the table shows the medians of their p50s and p99s)")
 	fl.DurationVar(&checkpoint, "checkpoint-interval", time.Second, "checkpoint interval during the runs (0 disables); workload 2 also runs with checkpoints off")
 	fl.BoolVar(&verify, "verify", false, "check each run's view against a plain-loop reference (slower)")
 	fl.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the first run of each workload and mode (suffixed -<workload>-<mode> when several)")

@@ -288,3 +288,17 @@ func TestGeneratorsAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestLatencyMedians: a row's latency is the median of its runs' p50s
+// and of their p99s, with the events of every run counted.
+func TestLatencyMedians(t *testing.T) {
+	var row Row
+	row.setLatency([]*Result{
+		{LatencyP50Ms: 3, LatencyP99Ms: 400, LatencySamples: 10, OfferedRate: 100},
+		{LatencyP50Ms: 1, LatencyP99Ms: 20, LatencySamples: 10, LatencyMissing: 1, OfferedRate: 100},
+		{LatencyP50Ms: 2, LatencyP99Ms: 30, LatencySamples: 10, OfferedRate: 100},
+	})
+	if row.LatencyP50Ms != 2 || row.LatencyP99Ms != 30 || row.LatencySamples != 30 || row.LatencyMissing != 1 || row.OfferedRate != 100 {
+		t.Errorf("row %+v", row)
+	}
+}

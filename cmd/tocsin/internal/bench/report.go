@@ -112,10 +112,20 @@ func (row *Row) set(s summary) {
 	}
 }
 
-func (row *Row) setLatency(res *Result) {
-	row.OfferedRate = res.OfferedRate
-	row.LatencyP50Ms, row.LatencyP99Ms = res.LatencyP50Ms, res.LatencyP99Ms
-	row.LatencySamples, row.LatencyMissing = res.LatencySamples, res.LatencyMissing
+// setLatency records the latency runs of the row: the medians of their
+// p50s and p99s (each percentile's median over runs), and the events
+// measured and missing over all of them.
+func (row *Row) setLatency(runs []*Result) {
+	rs := make([]Result, len(runs))
+	row.LatencySamples, row.LatencyMissing = 0, 0
+	for i, res := range runs {
+		rs[i] = *res
+		row.LatencySamples += res.LatencySamples
+		row.LatencyMissing += res.LatencyMissing
+	}
+	row.OfferedRate = median(rs, func(r Result) float64 { return r.OfferedRate })
+	row.LatencyP50Ms = median(rs, func(r Result) float64 { return r.LatencyP50Ms })
+	row.LatencyP99Ms = median(rs, func(r Result) float64 { return r.LatencyP99Ms })
 }
 
 func (r *Report) baseline(mode Mode, events int) func(summary) {

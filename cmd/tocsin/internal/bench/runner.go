@@ -34,9 +34,12 @@ type Config struct {
 	// The throughput runs had both cores to themselves; a latency run
 	// shares them with the producer and, in kafka mode, the broker, which
 	// could not offer half of a two-core rate.
+	// LatencyRuns is the number of latency runs per workload and mode
+	// (default 1); the table shows the medians of their p50s and p99s.
 	Latency         bool
 	LatencyFraction float64
 	LatencyDuration time.Duration
+	LatencyRuns     int
 	// Verify checks every run's view against the plain-loop reference.
 	Verify bool
 	// CPUProfile, if set, receives a CPU profile of the first run of
@@ -62,6 +65,9 @@ func (c *Config) defaults() {
 	}
 	if c.LatencyDuration <= 0 {
 		c.LatencyDuration = 3 * time.Second
+	}
+	if c.LatencyRuns <= 0 {
+		c.LatencyRuns = 1
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
@@ -171,14 +177,21 @@ func runMode(ctx context.Context, cfg *Config, mode Mode, rep *Report) error {
 				ext := filepath.Ext(cfg.CPUProfile)
 				spec.CPUProfile = profilePath(strings.TrimSuffix(cfg.CPUProfile, ext)+"-latency"+ext, w.ID, mode, profiled > 1 || len(cfg.Modes) > 1)
 			}
-			res, err := runChild(ctx, cfg.Self, spec)
-			if err != nil {
-				return err
+			var runs []*Result
+			for k := range cfg.LatencyRuns {
+				if k > 0 {
+					spec.CPUProfile = ""
+				}
+				res, err := runChild(ctx, cfg.Self, spec)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cfg.Progress, "%-8s %-6s latency run %d at %.0f events/s: p50 %.1f ms, p99 %.1f ms (%d events, %d missing, producer lag %.0f ms, broker ack after send p50/p99/max %.1f/%.1f/%.1f ms, producer+broker %.2f CPU-s in %.2f s)\n",
+					w.ID, mode, k+1, spec.Rate, res.LatencyP50Ms, res.LatencyP99Ms, res.LatencySamples, res.LatencyMissing, res.ProducerLagMs,
+					res.AppendP50Ms, res.AppendP99Ms, res.AppendMaxMs, res.ProducerCPUSeconds, res.ProducerWallSeconds)
+				runs = append(runs, res)
 			}
-			fmt.Fprintf(cfg.Progress, "%-8s %-6s latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms (%d events, %d missing, producer lag %.0f ms, broker ack after send p50/p99/max %.1f/%.1f/%.1f ms, producer+broker %.2f CPU-s in %.2f s)\n",
-				w.ID, mode, spec.Rate, res.LatencyP50Ms, res.LatencyP99Ms, res.LatencySamples, res.LatencyMissing, res.ProducerLagMs,
-				res.AppendP50Ms, res.AppendP99Ms, res.AppendMaxMs, res.ProducerCPUSeconds, res.ProducerWallSeconds)
-			row.setLatency(res)
+			row.setLatency(runs)
 		}
 	}
 	if !baselineDone {
