@@ -110,6 +110,10 @@ type job struct {
 	err    error
 	// meters count each operator's work (stats_ops.go); set by newJob.
 	meters *jobMeters
+	// ckptBytes is the size of the job's last checkpoint batch, which
+	// sizes the next one (read and written by Engine.Checkpoint under
+	// e.mu).
+	ckptBytes int64
 
 	rounds  chan *round       // checkpoint rounds, for jobs that read a source
 	subReqs chan subscribeReq // new downstream views

@@ -16,6 +16,13 @@ type Batch struct {
 // NewBatch returns an empty batch.
 func (d *DB) NewBatch() *Batch { return &Batch{db: d.db, b: d.db.NewBatch()} }
 
+// NewBatchWithSize returns an empty batch with room for about size bytes
+// of writes, so that filling it does not regrow (and copy) its buffer
+// step by step.
+func (d *DB) NewBatchWithSize(size int) *Batch {
+	return &Batch{db: d.db, b: d.db.NewBatchWithSize(size)}
+}
+
 // flushAbove is the batch size above which a commit is followed by a
 // flush: Pebble keeps a large batch in memory as its own memtable until
 // it is flushed, so a checkpoint of a burst (a million-key window
