@@ -324,10 +324,26 @@ type keyHint struct {
 	// colon says raw ends with the ':' that followed the closing quote
 	// (compact JSON), so a match also consumes the separator.
 	colon bool
-	// A raw of at most 16 bytes is also held as two little-endian words
-	// w and masks m (the bytes past len(raw) masked off), so a match is
-	// two loads and compares instead of a call to bytes.Equal.
-	w, m [2]uint64
+	// A raw of at most 16 bytes (short) is also held as two
+	// little-endian words w and masks m (the bytes past len(raw) masked
+	// off), so a match is two loads and compares instead of a call to
+	// bytes.Equal.
+	short bool
+	w, m  [2]uint64
+}
+
+// hintFast is hinted's common case, small enough to inline: a short
+// hint matched by two words, with 16 bytes of record left to load.
+func (d *JSONDecoder) hintFast(k int, value []byte, at int) *keyHint {
+	if k >= len(d.hints) || at+16 > len(value) {
+		return nil
+	}
+	h := &d.hints[k]
+	v := value[at : at+16]
+	if !h.short || binary.LittleEndian.Uint64(v)&h.m[0] != h.w[0] || binary.LittleEndian.Uint64(v[8:])&h.m[1] != h.w[1] {
+		return nil
+	}
+	return h
 }
 
 // hinted reports the column and rank of the k-th key of a record whose
@@ -372,7 +388,8 @@ func (d *JSONDecoder) lookup(k int, key, raw []byte, colon bool) (int, uint8) {
 		h.raw = append(h.raw[:0], raw...)
 		h.col, h.q, h.set, h.colon = col, q, true, colon
 		h.w, h.m = [2]uint64{}, [2]uint64{}
-		if len(raw) <= 16 {
+		h.short = len(raw) <= 16
+		if h.short {
 			var buf [16]byte
 			copy(buf[:], raw)
 			h.w[0] = binary.LittleEndian.Uint64(buf[:8])
@@ -477,7 +494,14 @@ func (d *JSONDecoder) scan(value []byte) error {
 			return d.malformed()
 		}
 		keyStart := s.pos + 1
-		col, rank, n, colon := d.hinted(k, value, keyStart)
+		var col, n int
+		var rank uint8
+		var colon bool
+		if h := d.hintFast(k, value, keyStart); h != nil {
+			col, rank, n, colon = h.col, h.q, len(h.raw), h.colon
+		} else {
+			col, rank, n, colon = d.hinted(k, value, keyStart)
+		}
 		if n > 0 {
 			s.pos = keyStart + n
 		} else {
@@ -512,6 +536,9 @@ func (d *JSONDecoder) scan(value []byte) error {
 		if s.pos < len(value) && value[s.pos] == '"' {
 			k = kindString
 			vesc, ok = s.str()
+		} else if s.pos < len(value) && (isDigit(value[s.pos]) || value[s.pos] == '-') {
+			k = kindNumber
+			ok = s.number()
 		} else {
 			k, ok = s.value(1)
 		}
