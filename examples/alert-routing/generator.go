@@ -3,7 +3,6 @@ package alertrouting
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -55,20 +54,15 @@ const (
 // Generator writes one step a minute: six checks per service and one
 // heartbeat per edge node.
 type Generator struct {
-	rng    *rand.Rand
-	start  time.Time
-	minute int
+	examples.Minutes
 }
 
 var _ examples.Generator = (*Generator)(nil)
 
 // NewGenerator returns the scenario's generator.
 func NewGenerator(cfg examples.Config) *Generator {
-	return &Generator{rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xa1e7)), start: cfg.Start.UTC().Truncate(time.Minute)}
+	return &Generator{Minutes: examples.NewMinutes(cfg, 0xa1e7)}
 }
-
-// History implements examples.Generator: the scenario has none.
-func (g *Generator) History() []examples.Record { return nil }
 
 // in reports whether minute m is in [from, to).
 func in(m, from, to int) bool { return m >= from && m < to }
@@ -81,13 +75,11 @@ type timed struct {
 
 // Next implements examples.Generator.
 func (g *Generator) Next() (examples.Step, bool) {
-	if g.minute >= Minutes {
+	if g.Elapsed >= Minutes {
 		return examples.Step{}, false
 	}
-	m := g.minute
-	g.minute++
-	r := g.rng
-	from := g.start.Add(time.Duration(m) * time.Minute)
+	m, from := g.Advance()
+	r := g.Rng
 	var out []timed
 	for at := time.Duration(0); at < time.Minute; at += CheckEvery {
 		for i, s := range Services {

@@ -2,7 +2,6 @@ package drift
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/tocsin-db/tocsin/examples"
@@ -39,20 +38,15 @@ const (
 
 // Generator writes one step of readings per minute.
 type Generator struct {
-	rng    *rand.Rand
-	start  time.Time
-	minute int
+	examples.Minutes
 }
 
 var _ examples.Generator = (*Generator)(nil)
 
 // NewGenerator returns the scenario's generator.
 func NewGenerator(cfg examples.Config) *Generator {
-	return &Generator{rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xd41f7)), start: cfg.Start.UTC().Truncate(time.Minute)}
+	return &Generator{Minutes: examples.NewMinutes(cfg, 0xd41f7)}
 }
-
-// History implements examples.Generator: the scenario has none.
-func (g *Generator) History() []examples.Record { return nil }
 
 // Mean returns sensor's true mean at t minutes into the scenario.
 func Mean(sensor string, t float64) float64 {
@@ -76,16 +70,15 @@ func Mean(sensor string, t float64) float64 {
 
 // Next implements examples.Generator.
 func (g *Generator) Next() (examples.Step, bool) {
-	if g.minute >= Minutes {
+	if g.Elapsed >= Minutes {
 		return examples.Step{}, false
 	}
-	from := g.start.Add(time.Duration(g.minute) * time.Minute)
-	g.minute++
+	_, from := g.Advance()
 	var recs []examples.Record
 	for at := time.Duration(0); at < time.Minute; at += Every {
 		t := from.Add(at)
 		for _, s := range [...]string{Stable, Shifted, Drifting} {
-			v := Mean(s, t.Sub(g.start).Minutes()) + Noise*g.rng.NormFloat64()
+			v := Mean(s, t.Sub(g.Start).Minutes()) + Noise*g.Rng.NormFloat64()
 			recs = append(recs, examples.Record{Topic: Topic, Key: []byte(s),
 				Value: fmt.Appendf(nil, `{"ts":%d,"sensor":%q,"value":%.3f}`, t.UnixMilli(), s, v)})
 		}

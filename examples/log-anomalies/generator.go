@@ -90,27 +90,22 @@ func (l Line) JSON() []byte {
 
 // Generator writes one step of log lines per minute.
 type Generator struct {
-	rng    *rand.Rand
-	start  time.Time
-	minute int
+	examples.Minutes
 }
 
 var _ examples.Generator = (*Generator)(nil)
 
 // NewGenerator returns the scenario's generator.
 func NewGenerator(cfg examples.Config) *Generator {
-	return &Generator{rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x1065)), start: cfg.Start.UTC().Truncate(time.Minute)}
+	return &Generator{Minutes: examples.NewMinutes(cfg, 0x1065)}
 }
-
-// History implements examples.Generator: the scenario has none.
-func (g *Generator) History() []examples.Record { return nil }
 
 // Next implements examples.Generator.
 func (g *Generator) Next() (examples.Step, bool) {
-	if g.minute >= Minutes {
+	if g.Elapsed >= Minutes {
 		return examples.Step{}, false
 	}
-	from := g.start.Add(time.Duration(g.minute) * time.Minute)
+	from := g.Start.Add(time.Duration(g.Elapsed) * time.Minute)
 	lines := g.Minute()
 	recs := make([]examples.Record, len(lines))
 	for i, l := range lines {
@@ -121,10 +116,8 @@ func (g *Generator) Next() (examples.Step, bool) {
 
 // Minute returns the next minute's log lines in event-time order.
 func (g *Generator) Minute() []Line {
-	m := g.minute
-	g.minute++
-	from := g.start.Add(time.Duration(m) * time.Minute)
-	r := g.rng
+	m, from := g.Advance()
+	r := g.Rng
 	var out []Line
 	add := func(service, level string, n int, render func(*rand.Rand) string) {
 		for range n {

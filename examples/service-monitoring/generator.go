@@ -3,7 +3,6 @@ package servicemonitoring
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
@@ -57,20 +56,15 @@ var services = [...]service{
 // (never near a threshold), latencies are log-normal; the incidents
 // above are the only departures.
 type Generator struct {
-	rng    *rand.Rand
-	start  time.Time
-	minute int
+	examples.Minutes
 }
 
 var _ examples.Generator = (*Generator)(nil)
 
 // NewGenerator returns the scenario's generator.
 func NewGenerator(cfg examples.Config) *Generator {
-	return &Generator{rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5e41)), start: cfg.Start.UTC().Truncate(time.Minute)}
+	return &Generator{Minutes: examples.NewMinutes(cfg, 0x5e41)}
 }
-
-// History implements examples.Generator: the scenario has none.
-func (g *Generator) History() []examples.Record { return nil }
 
 // Request is one generated request event.
 type Request struct {
@@ -83,10 +77,10 @@ type Request struct {
 
 // Next implements examples.Generator.
 func (g *Generator) Next() (examples.Step, bool) {
-	if g.minute >= Minutes {
+	if g.Elapsed >= Minutes {
 		return examples.Step{}, false
 	}
-	at := g.start.Add(time.Duration(g.minute) * time.Minute)
+	at := g.Start.Add(time.Duration(g.Elapsed) * time.Minute)
 	reqs := g.Minute()
 	recs := make([]examples.Record, len(reqs))
 	for i, r := range reqs {
@@ -97,36 +91,34 @@ func (g *Generator) Next() (examples.Step, bool) {
 
 // Minute returns the requests of the next minute, in event-time order.
 func (g *Generator) Minute() []Request {
-	m := g.minute
-	g.minute++
-	from := g.start.Add(time.Duration(m) * time.Minute)
+	m, from := g.Advance()
 	var out []Request
 	for _, s := range services {
-		n := int(math.Round(float64(s.perMinute) * (1 + 0.1*(g.rng.Float64()-0.5))))
-		errShare := s.errRate * (1 + 0.6*(g.rng.Float64()-0.5))
+		n := int(math.Round(float64(s.perMinute) * (1 + 0.1*(g.Rng.Float64()-0.5))))
+		errShare := s.errRate * (1 + 0.6*(g.Rng.Float64()-0.5))
 		slow := 1.0
 		switch {
 		case s.name == ErrorService && m >= ErrorFrom && m < ErrorTo:
-			errShare = ErrorPercent / 100.0 * (1 + 0.1*(g.rng.Float64()-0.5))
+			errShare = ErrorPercent / 100.0 * (1 + 0.1*(g.Rng.Float64()-0.5))
 		case s.name == SlowService && m >= SlowFrom && m < SlowTo:
 			slow = SlowFactor
 		case s.name == SpikeService && m >= SpikeFrom && m < SpikeTo:
 			n *= SpikeFactor
 		}
 		errs := int(math.Round(float64(n) * errShare))
-		failing := g.rng.Perm(n)[:errs]
+		failing := g.Rng.Perm(n)[:errs]
 		step := time.Minute / time.Duration(n)
 		for i := range n {
-			lat := s.medianMS * slow * math.Exp(0.35*g.rng.NormFloat64())
+			lat := s.medianMS * slow * math.Exp(0.35*g.Rng.NormFloat64())
 			r := Request{
-				Time:      from.Add(time.Duration(i)*step + time.Duration(g.rng.Int64N(int64(step)))).Truncate(time.Millisecond),
+				Time:      from.Add(time.Duration(i)*step + time.Duration(g.Rng.Int64N(int64(step)))).Truncate(time.Millisecond),
 				Service:   s.name,
-				Host:      fmt.Sprintf("%s-%d", s.name, 1+g.rng.IntN(s.hosts)),
+				Host:      fmt.Sprintf("%s-%d", s.name, 1+g.Rng.IntN(s.hosts)),
 				LatencyMS: math.Round(lat*10) / 10,
 				Status:    200,
 			}
 			if slices.Contains(failing, i) {
-				r.Status = [...]int{500, 502, 503}[g.rng.IntN(3)]
+				r.Status = [...]int{500, 502, 503}[g.Rng.IntN(3)]
 			}
 			out = append(out, r)
 		}
