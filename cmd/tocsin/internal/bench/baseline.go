@@ -119,9 +119,7 @@ func runMemoryBaseline(spec Spec) (*Result, error) {
 	if t.events != int64(spec.Events) {
 		return nil, fmt.Errorf("baseline aggregated %d of %d events", t.events, spec.Events)
 	}
-	res.WallSeconds, res.UserSeconds, res.SysSeconds = iv.Wall.Seconds(), iv.User.Seconds(), iv.Sys.Seconds()
-	res.CPUSeconds = res.UserSeconds + res.SysSeconds
-	res.PeakRSS = peakRSS()
+	iv.record(res)
 	res.ViewRows = int64(len(t.groups))
 	return res, nil
 }

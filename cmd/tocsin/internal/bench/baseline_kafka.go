@@ -58,9 +58,7 @@ func runKafkaBaseline(ctx context.Context, spec Spec) (*Result, error) {
 	if all.events != int64(spec.Events) {
 		return nil, fmt.Errorf("kafka baseline aggregated %d of %d events", all.events, spec.Events)
 	}
-	res.WallSeconds, res.UserSeconds, res.SysSeconds = iv.Wall.Seconds(), iv.User.Seconds(), iv.Sys.Seconds()
-	res.CPUSeconds = res.UserSeconds + res.SysSeconds
-	res.PeakRSS = peakRSS()
+	iv.record(res)
 	res.ViewRows = int64(len(all.groups))
 	return res, nil
 }

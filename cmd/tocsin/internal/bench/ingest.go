@@ -157,9 +157,7 @@ func runIngest(ctx context.Context, spec Spec, logw io.Writer) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	res.WallSeconds, res.UserSeconds, res.SysSeconds = iv.Wall.Seconds(), iv.User.Seconds(), iv.Sys.Seconds()
-	res.CPUSeconds = res.UserSeconds + res.SysSeconds
-	res.PeakRSS = peakRSS()
+	iv.record(res)
 	n, err := r.eng.ViewRows("v")
 	if err != nil {
 		return nil, err

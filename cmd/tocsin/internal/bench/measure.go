@@ -40,6 +40,14 @@ func (iv *interval) stop() {
 	iv.User, iv.Sys = u-iv.user0, s-iv.sys0
 }
 
+// record sets res's wall and CPU times (user + system) from iv, and
+// its peak RSS.
+func (iv *interval) record(res *Result) {
+	res.WallSeconds, res.UserSeconds, res.SysSeconds = iv.Wall.Seconds(), iv.User.Seconds(), iv.Sys.Seconds()
+	res.CPUSeconds = res.UserSeconds + res.SysSeconds
+	res.PeakRSS = peakRSS()
+}
+
 // resetPeakRSS resets the kernel's high-water mark of this process's
 // resident set (VmHWM) to its current size; it reports false where the
 // kernel does not allow it.
