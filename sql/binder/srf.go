@@ -343,13 +343,11 @@ func selectExprs(items []selItem, order []orderItem) []*plan.Expr {
 // that a derived table's scope can select them.
 func compositeFields(n plan.Node, col int) types.Schema {
 	for {
+		if in, ok := passThrough(n); ok {
+			n = in
+			continue
+		}
 		switch x := n.(type) {
-		case *plan.Sort:
-			n = x.Input
-		case *plan.Limit:
-			n = x.Input
-		case *plan.Filter:
-			n = x.Input
 		case *plan.Project:
 			ref, ok := x.Exprs[col].(*plan.ColRef)
 			if !ok {
@@ -372,6 +370,20 @@ func compositeFields(n plan.Node, col int) types.Schema {
 	}
 }
 
+// passThrough returns the input of a node whose output columns are its
+// input's, in order (Sort, Limit, Filter).
+func passThrough(n plan.Node) (plan.Node, bool) {
+	switch x := n.(type) {
+	case *plan.Sort:
+		return x.Input, true
+	case *plan.Limit:
+		return x.Input, true
+	case *plan.Filter:
+		return x.Input, true
+	}
+	return nil, false
+}
+
 // fieldSelectName returns the field name of a (x).field call.
 func fieldSelectName(e *ast.FuncCall) (string, bool) {
 	if e.Name != fieldSelectFunc || e.Schema != "" || len(e.Args) != 2 {
@@ -390,13 +402,11 @@ func fieldSelectName(e *ast.FuncCall) (string, bool) {
 // unknown-free forms it passes through unchanged.
 func arrayElement(n plan.Node, col int) bool {
 	for {
+		if in, ok := passThrough(n); ok {
+			n = in
+			continue
+		}
 		switch x := n.(type) {
-		case *plan.Sort:
-			n = x.Input
-		case *plan.Limit:
-			n = x.Input
-		case *plan.Filter:
-			n = x.Input
 		case *plan.Aggregate:
 			if col >= len(x.Keys) {
 				return false
