@@ -97,7 +97,7 @@ func TakeArray(arr arrow.Array, idx []int32) arrow.Array {
 	}
 	// Nested types (lists) are rare on the hot path; build them with a
 	// generic builder.
-	bld := array.NewBuilder(nil, dt)
+	bld := array.NewBuilder(memory.DefaultAllocator, dt)
 	defer bld.Release()
 	for _, j := range idx {
 		if err := bld.AppendValueFromString(arr.ValueStr(int(j))); err != nil {

@@ -98,8 +98,8 @@ func (j *IntervalJoin) PushSide(ctx *functions.Context, s int, c batch.Chunk, em
 	}
 	me, other := j.sides[s], j.sides[1-s]
 	n := c.Len()
-	me.keyBufs = resize2(me.keyBufs, n)
-	me.rowBufs = resize2(me.rowBufs, n)
+	me.keyBufs = rowcodec.Rows(me.keyBufs, n)
+	me.rowBufs = rowcodec.Rows(me.rowBufs, n)
 	me.keyEnc.Append(me.keyBufs, c.Rec)
 	me.rowEnc.Append(me.rowBufs, c.Rec)
 	tsCol := c.Rec.Column(me.time)

@@ -79,10 +79,11 @@ type OverConfig struct {
 // time order. Rows wait until the watermark makes them final, then are
 // released sorted by (partition, time, arrival), and every function sees
 // its partition's rows in that order, so the result does not depend on
-// arrival order. Pending rows are kept per partition in (time, arrival)
-// order, and the partitions in a heap by their oldest pending time
-// (overqueue.go), so a watermark costs what it releases, not the
-// backlog. Per partition it keeps only what the frames need (the rows in
+// arrival order. The input records holding pending rows are kept as
+// they arrived; each partition queues references to its pending rows in
+// (time, arrival) order, and the partitions sit in a heap by their
+// oldest pending time (overqueue.go), so a watermark costs what it
+// releases, not the backlog, and a row is copied once, when released. Per partition it keeps only what the frames need (the rows in
 // a bounded frame, running sums for an unbounded one, lag's last rows, a
 // detector's model). A row whose time is already final on arrival is
 // late: counted and dropped.
@@ -91,17 +92,23 @@ type Over struct {
 	partEnc *rowcodec.Encoder
 	rowEnc  *rowcodec.Encoder
 	inTypes []types.Type
+	inArrow *arrow.Schema
 	schema  *arrow.Schema
 	seq     int64
 	wm      int64
 	late    int64
 	parts   map[string]*overPart
 	// ready holds the partitions with pending rows.
-	ready   overHeap
+	ready overHeap
+	// bats is the input records holding pending rows (overqueue.go).
+	bats    overBatches
 	keyBufs [][]byte
 	rowBufs [][]byte
-	// touched is Watermark's scratch: the partitions it releases rows of.
+	// touched, refs and recs are Watermark's scratch: the partitions it
+	// releases rows of, those rows, and the kept records.
 	touched []*overPart
+	refs    []batch.RowRef
+	recs    []arrow.RecordBatch
 	ckpt    overCkpt
 }
 
@@ -115,13 +122,14 @@ func NewOver(cfg OverConfig) *Over {
 		all[i], ts[i] = i, cfg.Input[i].Type
 	}
 	return &Over{cfg: cfg, partEnc: rowcodec.NewEncoder(cfg.Input, cfg.PartitionBy), rowEnc: rowcodec.NewEncoder(cfg.Input, all),
-		inTypes: ts, schema: cfg.Out.Arrow(), wm: window.NoWatermark, parts: map[string]*overPart{}}
+		inTypes: ts, inArrow: cfg.Input.Arrow(), schema: cfg.Out.Arrow(), wm: window.NoWatermark, parts: map[string]*overPart{}}
 }
 
 // Late returns the number of late rows dropped.
 func (o *Over) Late() int64 { return o.late }
 
-// Push buffers rows until the watermark makes them final.
+// Push buffers rows until the watermark makes them final: the record is
+// kept, and each row's partition queues a reference to it.
 func (o *Over) Push(_ *functions.Context, c batch.Chunk, _ Emit) error {
 	// An append-only upstream view's changelog carries signs, all +1.
 	for _, sg := range c.Signs {
@@ -130,25 +138,32 @@ func (o *Over) Push(_ *functions.Context, c batch.Chunk, _ Emit) error {
 		}
 	}
 	n := c.Len()
-	o.keyBufs = resize2(o.keyBufs, n)
-	o.rowBufs = resize2(o.rowBufs, n)
+	if n == 0 {
+		return nil
+	}
+	o.keyBufs = rowcodec.Rows(o.keyBufs, n)
 	o.partEnc.Append(o.keyBufs, c.Rec)
-	o.rowEnc.Append(o.rowBufs, c.Rec)
 	tcol := c.Rec.Column(o.cfg.Time)
 	tss := vec.Values[int64](tcol)
+	id, seq0 := o.bats.next(), o.seq
 	for i := 0; i < n; i++ {
-		if tcol.IsNull(i) {
+		if !o.pendingAt(tcol, tss, i, o.wm) {
 			o.late++
 			continue
 		}
-		if o.wm != window.NoWatermark && tss[i]+o.cfg.Plus <= o.wm {
-			o.late++
-			continue
-		}
-		o.enqueue(o.keyBufs[i], tss[i], o.seq, o.rowBufs[i])
+		o.enqueue(o.keyBufs[i], pendingEntry{ts: tss[i], seq: o.seq, ref: batch.RowRef{Rec: id, Row: uint32(i)}})
 		o.seq++
 	}
+	if kept := int(o.seq - seq0); kept > 0 {
+		o.bats.add(keptRec{rec: c.Rec, live: kept, seq0: seq0, wm0: o.wm})
+	}
 	return nil
+}
+
+// pendingAt reports whether row i (tss its times) is pending under
+// watermark wm: it has a time and the time is not final.
+func (o *Over) pendingAt(tcol arrow.Array, tss []int64, i int, wm int64) bool {
+	return !tcol.IsNull(i) && (wm == window.NoWatermark || tss[i]+o.cfg.Plus > wm)
 }
 
 // part returns the partition with the given key, created if new.
@@ -162,10 +177,9 @@ func (o *Over) part(key []byte) *overPart {
 }
 
 // enqueue adds a pending row to its partition.
-func (o *Over) enqueue(key []byte, ts, seq int64, row []byte) {
+func (o *Over) enqueue(key []byte, e pendingEntry) {
 	p := o.part(key)
-	o.ckpt.noteArrival(p, ts, seq, row)
-	if !p.pending.insert(ts, seq, row) {
+	if !p.pending.insert(e) {
 		return
 	}
 	o.ready.update(p)
@@ -191,6 +205,7 @@ func (o *Over) Watermark(ctx *functions.Context, wm int64, emit Emit) error {
 	err := o.compute(touched, emit)
 	for _, p := range touched {
 		o.ckpt.noteRelease(p)
+		o.bats.done(p.pending.rows[p.pending.head : p.pending.head+p.take])
 		p.pending.drop(p.take)
 		p.take = 0
 		if p.pending.len() > 0 {
@@ -205,17 +220,19 @@ func (o *Over) Watermark(ctx *functions.Context, wm int64, emit Emit) error {
 // compute runs every function over the released rows (each touched
 // partition's take oldest pending rows), partition by partition.
 func (o *Over) compute(touched []*overPart, emit Emit) error {
-	dec := rowcodec.NewColumns(o.inTypes)
-	n := 0
+	refs := o.refs[:0]
 	for _, p := range touched {
 		for i := range p.take {
-			if _, err := dec.DecodeRow(p.pending.row(i)); err != nil {
-				return fmt.Errorf("BUG: OVER row: %w", err)
-			}
+			ref := p.pending.row(i).ref
+			ref.Rec = uint32(o.bats.index(ref.Rec))
+			refs = append(refs, ref)
 		}
-		n += p.take
 	}
-	in := array.NewRecordBatch(o.cfg.Input.Arrow(), dec.Arrays(), int64(n))
+	o.refs = refs
+	o.recs = o.bats.arrays(o.recs)
+	n := len(refs)
+	in := batch.Gather(o.inArrow, o.recs, refs)
+	clear(o.recs)
 	res := make([]overResult, len(o.cfg.Funcs))
 	args := make([]overArg, len(o.cfg.Funcs))
 	for k, f := range o.cfg.Funcs {

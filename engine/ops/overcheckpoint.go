@@ -4,8 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/engine/rowcodec"
 	"github.com/tocsin-db/tocsin/engine/state"
 	"github.com/tocsin-db/tocsin/engine/window"
+	"github.com/tocsin-db/tocsin/functions/vec"
 )
 
 // Incremental checkpoints of a streaming OVER window.
@@ -29,8 +34,10 @@ import (
 // stored watermark (a row arrives only while its time is not final, and
 // leaves the moment the watermark makes it final), so released rows
 // need no deletes: restoring skips the rows the watermark has passed.
-// The chunk bytes are appended as rows arrive, so a checkpoint costs
-// one Put per chunk plus the changed partition states.
+// A checkpoint encodes the rows of the input records kept since the
+// previous one that are still pending (a whole record at a time, the
+// rows released meanwhile skipped), so it costs one Put per chunk plus
+// the changed partition states.
 //
 // A stored state of the older single-blob format (Snapshot, under the
 // empty key) still restores; the next checkpoint replaces it.
@@ -48,6 +55,8 @@ type overCkpt struct {
 	// legacy is set after restoring a single-blob state: the next
 	// checkpoint deletes it and writes everything.
 	legacy bool
+	// from is the number of the first kept record not written yet.
+	from uint32
 	// open is the chunk being filled; sealed are full chunks not written
 	// yet.
 	open   overChunk
@@ -73,19 +82,16 @@ type storedChunk struct {
 	maxTS int64
 }
 
-// noteArrival appends a new pending row to the open chunk.
-func (c *overCkpt) noteArrival(p *overPart, ts, seq int64, row []byte) {
-	if !c.tracking {
-		return
-	}
-	c.open.add(p.key, ts, seq, row)
+// add appends a pending row to the open chunk.
+func (c *overCkpt) add(key []byte, ts, seq int64, row []byte) {
+	c.open.add(key, ts, seq, row)
 	if len(c.open.rows) >= overChunkBytes {
 		c.sealed = append(c.sealed, c.open)
 		c.open = overChunk{}
 	}
 }
 
-func (ch *overChunk) add(key string, ts, seq int64, row []byte) {
+func (ch *overChunk) add(key []byte, ts, seq int64, row []byte) {
 	if ch.n == 0 {
 		ch.maxTS = ts
 		if ch.rows == nil {
@@ -95,7 +101,7 @@ func (ch *overChunk) add(key string, ts, seq int64, row []byte) {
 	ch.maxTS = max(ch.maxTS, ts)
 	ch.n++
 	w := state.Writer{Buf: ch.rows}
-	w.Bytes([]byte(key))
+	w.Bytes(key)
 	w.Varint(ts)
 	w.Varint(seq)
 	w.Bytes(row)
@@ -136,21 +142,19 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 			s.Delete(overChunkKey(ch.id))
 		}
 		c.stored, c.sealed, c.open = c.stored[:0], c.sealed[:0], overChunk{}
+		enc := o.rowEncodings()
 		for _, p := range o.parts {
 			q := &p.pending
 			for i := range q.len() {
-				e := &q.rows[q.head+i]
-				c.open.add(p.key, e.ts, e.seq, q.row(i))
-				if len(c.open.rows) >= overChunkBytes {
-					c.sealed = append(c.sealed, c.open)
-					c.open = overChunk{}
-				}
+				e := q.row(i)
+				c.add([]byte(p.key), e.ts, e.seq, enc(e.ref))
 			}
 			if p.started {
 				putState(p)
 			}
 		}
 	} else {
+		o.addArrived()
 		for _, p := range c.dirty {
 			putState(p)
 		}
@@ -182,6 +186,7 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 	}
 	clear(c.sealed)
 	c.sealed = c.sealed[:0]
+	c.from = o.bats.next()
 	for _, p := range c.dirty {
 		p.dirty = false
 	}
@@ -206,6 +211,7 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 	legacy := false
 	var stored []storedChunk
 	var next uint64
+	var rs overRestore
 	err := e(func(key, value []byte) error {
 		switch {
 		case len(key) == 0:
@@ -224,11 +230,13 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 			stored = append(stored, storedChunk{id: id, maxTS: r.Varint()})
 			next = max(next, id+1)
 			for len(r.Buf) > 0 && r.Err == nil {
-				p := o.part(r.Bytes())
+				key := r.Bytes()
 				ts, seq := r.Varint(), r.Varint()
 				row := r.Bytes()
 				if r.Err == nil {
-					p.pending.insert(ts, seq, row)
+					if err := o.restoreRow(&rs, key, ts, seq, row); err != nil {
+						return err
+					}
 				}
 			}
 			return r.Err
@@ -248,20 +256,111 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 	if err != nil {
 		return err
 	}
-	// Stored rows the watermark has passed were released before the
-	// checkpoint.
-	for _, p := range o.parts {
-		if k := p.pending.ready(o.wm, o.cfg.Plus); k > 0 {
-			p.pending.drop(k)
+	if !legacy {
+		o.restoreDone(&rs)
+	}
+	o.ckpt = overCkpt{tracking: true, legacy: legacy, stored: stored, next: next, from: o.bats.next()}
+	return nil
+}
+
+// addArrived adds to the open chunk the pending rows of the records
+// kept since the last checkpoint, a record at a time: its rows are
+// encoded together, and a row's arrival number follows from its
+// record's first and the rows Push took.
+func (o *Over) addArrived() {
+	c := &o.ckpt
+	for id := c.from; id != o.bats.next(); id++ {
+		k := o.bats.get(id)
+		if k == nil || k.live == 0 {
+			continue // released since
+		}
+		if k.restored {
+			panic("BUG: OVER restored rows after the checkpoint mark")
+		}
+		n := int(k.rec.NumRows())
+		o.keyBufs = rowcodec.Rows(o.keyBufs, n)
+		o.rowBufs = rowcodec.Rows(o.rowBufs, n)
+		o.partEnc.Append(o.keyBufs, k.rec)
+		o.rowEnc.Append(o.rowBufs, k.rec)
+		tcol := k.rec.Column(o.cfg.Time)
+		tss := vec.Values[int64](tcol)
+		seq := k.seq0
+		for i := 0; i < n; i++ {
+			if !o.pendingAt(tcol, tss, i, k.wm0) {
+				continue // late on arrival: never queued
+			}
+			if o.pendingAt(tcol, tss, i, o.wm) {
+				c.add(o.keyBufs[i], tss[i], seq, o.rowBufs[i])
+			}
+			seq++
 		}
 	}
-	o.initReady()
-	o.ckpt = overCkpt{tracking: true, legacy: legacy, stored: stored, next: next}
+}
+
+// rowEncodings returns a function giving a kept row's rowcodec
+// encoding; each record it is asked about is encoded whole, once.
+func (o *Over) rowEncodings() func(batch.RowRef) []byte {
+	encs := map[uint32][][]byte{}
+	return func(ref batch.RowRef) []byte {
+		rows, ok := encs[ref.Rec]
+		if !ok {
+			rec := o.bats.get(ref.Rec).rec
+			rows = make([][]byte, rec.NumRows())
+			o.rowEnc.Append(rows, rec)
+			encs[ref.Rec] = rows
+		}
+		return rows[ref.Row]
+	}
+}
+
+// overRestore collects the pending rows of a stored state: decoded into
+// one record, kept once the watermark is known (restoreDone).
+type overRestore struct {
+	dec  *rowcodec.Columns
+	rows []restoredRow
+}
+
+type restoredRow struct {
+	p       *overPart
+	ts, seq int64
+}
+
+// restoreRow adds a stored pending row.
+func (o *Over) restoreRow(rs *overRestore, key []byte, ts, seq int64, row []byte) error {
+	if rs.dec == nil {
+		rs.dec = rowcodec.NewColumns(o.inTypes)
+	}
+	if _, err := rs.dec.DecodeRow(row); err != nil {
+		return fmt.Errorf("OVER window: stored row: %w", err)
+	}
+	rs.rows = append(rs.rows, restoredRow{p: o.part(key), ts: ts, seq: seq})
 	return nil
+}
+
+// restoreDone queues the restored rows the watermark has not passed (the
+// others were released before the checkpoint) and builds the heap.
+func (o *Over) restoreDone(rs *overRestore) {
+	if len(rs.rows) > 0 {
+		rec := array.NewRecordBatch(o.inArrow, rs.dec.Arrays(), int64(len(rs.rows)))
+		id, kept := o.bats.next(), 0
+		for i, r := range rs.rows {
+			if o.wm != window.NoWatermark && r.ts+o.cfg.Plus <= o.wm {
+				continue
+			}
+			r.p.pending.insert(pendingEntry{ts: r.ts, seq: r.seq, ref: batch.RowRef{Rec: id, Row: uint32(i)}})
+			kept++
+		}
+		if kept > 0 {
+			o.bats.add(keptRec{rec: rec, live: kept, wm0: window.NoWatermark, restored: true})
+		}
+		rec.Release()
+	}
+	o.initReady()
 }
 
 // reset empties the operator.
 func (o *Over) reset() {
+	o.bats.reset()
 	o.parts, o.ready, o.wm, o.late, o.seq = map[string]*overPart{}, nil, window.NoWatermark, 0, 0
 	o.ckpt = overCkpt{}
 }

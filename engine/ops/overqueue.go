@@ -1,29 +1,34 @@
 package ops
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tocsin-db/tocsin/engine/batch"
+)
 
 // Pending rows of a streaming OVER window.
 //
-// Each partition keeps the rows the watermark has not made final yet in
-// an overQueue: entries sorted by (time, arrival) pointing into a byte
-// arena that holds the rows' rowcodec encodings. Rows of one partition
-// mostly arrive in time order, so an insertion is an append; a late-ish
-// row (older than the newest pending one) is placed by binary search.
-// The partitions with pending rows sit in a min-heap (overHeap) keyed by
+// The window keeps the input records that hold pending rows (overBatches,
+// Retain'd, released once none of their rows is pending), and each
+// partition keeps its pending rows in an overQueue: entries sorted by
+// (time, arrival) naming a row of a kept record. Nothing is encoded or
+// copied per row: a watermark gathers the rows it releases from the kept
+// records column by column (batch.Gather). Rows of one partition mostly
+// arrive in time order, so an insertion is an append; a late-ish row
+// (older than the newest pending one) is placed by binary search. The
+// partitions with pending rows sit in a min-heap (overHeap) keyed by
 // their oldest pending time, so a watermark finds the partitions it
 // releases rows of, and each one's released prefix, in
 // O(released + touched partitions · log partitions), whatever the
-// backlog. Released prefixes leave dead bytes at the front of the
-// arena; the arena is rebuilt (live rows only) when they outweigh the
-// live ones, into a buffer of twice the live bytes, so memory stays
-// within about twice the pending rows and each row is copied about once
-// more.
+// backlog.
 
-// pendingEntry is one pending row: its time, arrival number and the
-// span of its encoding in the partition's arena.
+// pendingEntry is one pending row: its time, arrival number and where
+// it is (a kept record's number and the row in it).
 type pendingEntry struct {
-	ts, seq  int64
-	off, end int
+	ts, seq int64
+	ref     batch.RowRef
 }
 
 // before orders pending rows by (time, arrival).
@@ -33,16 +38,9 @@ func (e *pendingEntry) before(ts, seq int64) bool {
 
 // overQueue is one partition's pending rows; rows[head:] are live.
 type overQueue struct {
-	rows  []pendingEntry
-	head  int
-	arena []byte
-	// dead is the arena bytes of released rows.
-	dead int
+	rows []pendingEntry
+	head int
 }
-
-// minArenaCompact is the dead bytes below which the arena is not
-// rebuilt (small partitions are rebuilt only when they empty).
-const minArenaCompact = 4 << 10
 
 // len returns the number of pending rows.
 func (q *overQueue) len() int { return len(q.rows) - q.head }
@@ -50,19 +48,16 @@ func (q *overQueue) len() int { return len(q.rows) - q.head }
 // first returns the oldest pending row (the queue must not be empty).
 func (q *overQueue) first() *pendingEntry { return &q.rows[q.head] }
 
-// insert adds a row's encoding; it reports whether the row became the
-// queue's first (its oldest).
-func (q *overQueue) insert(ts, seq int64, row []byte) bool {
-	e := pendingEntry{ts: ts, seq: seq, off: len(q.arena)}
-	q.arena = append(q.arena, row...)
-	e.end = len(q.arena)
+// insert adds a row; it reports whether the row became the queue's
+// first (its oldest).
+func (q *overQueue) insert(e pendingEntry) bool {
 	n := len(q.rows)
-	if n == q.head || q.rows[n-1].before(ts, seq) {
+	if n == q.head || q.rows[n-1].before(e.ts, e.seq) {
 		q.rows = append(q.rows, e)
 		return n == q.head
 	}
 	live := q.rows[q.head:]
-	i := q.head + sort.Search(len(live), func(i int) bool { return !live[i].before(ts, seq) })
+	i := q.head + sort.Search(len(live), func(i int) bool { return !live[i].before(e.ts, e.seq) })
 	q.rows = append(q.rows, pendingEntry{})
 	copy(q.rows[i+1:], q.rows[i:])
 	q.rows[i] = e
@@ -79,39 +74,110 @@ func (q *overQueue) ready(wm, plus int64) int {
 	return k
 }
 
-// row returns the encoding of the i-th oldest pending row.
-func (q *overQueue) row(i int) []byte {
-	e := &q.rows[q.head+i]
-	return q.arena[e.off:e.end]
-}
+// row returns the i-th oldest pending row.
+func (q *overQueue) row(i int) *pendingEntry { return &q.rows[q.head+i] }
 
-// drop removes the k oldest rows, reclaiming space when that pays.
+// drop removes the k oldest rows.
 func (q *overQueue) drop(k int) {
-	for _, e := range q.rows[q.head : q.head+k] {
-		q.dead += e.end - e.off
-	}
 	q.head += k
 	if q.head == len(q.rows) {
-		q.rows, q.head, q.arena, q.dead = q.rows[:0], 0, q.arena[:0], 0
+		q.rows, q.head = q.rows[:0], 0
 		return
-	}
-	if q.dead >= minArenaCompact && q.dead*2 >= len(q.arena) {
-		live := q.rows[q.head:]
-		// Twice the live bytes: the rows arriving until the next rebuild
-		// (about as many as are released meanwhile) fit without growth.
-		arena := make([]byte, 0, 2*(len(q.arena)-q.dead))
-		for i := range live {
-			e := &live[i]
-			off := len(arena)
-			arena = append(arena, q.arena[e.off:e.end]...)
-			e.off, e.end = off, len(arena)
-		}
-		q.arena, q.dead = arena, 0
 	}
 	if q.head >= 64 && q.head*2 >= len(q.rows) {
 		q.rows = q.rows[:copy(q.rows, q.rows[q.head:])]
 		q.head = 0
 	}
+}
+
+// overBatches is the input records holding pending rows. Records are
+// numbered in arrival order (the number wraps around at 2^32; far fewer
+// are kept at once); the oldest records are released once none of their
+// rows is pending.
+type overBatches struct {
+	recs []keptRec
+	// base is the number of recs[0].
+	base uint32
+}
+
+// keptRec is a kept input record. live counts its pending rows. seq0 and
+// wm0 are the arrival number of its first pending row and the watermark
+// when it arrived (window.NoWatermark for restored rows, whose arrival
+// numbers are not consecutive), from which a checkpoint recovers each
+// row's arrival number.
+type keptRec struct {
+	rec      arrow.RecordBatch
+	live     int
+	seq0     int64
+	wm0      int64
+	restored bool
+}
+
+// next returns the number the next added record gets.
+func (b *overBatches) next() uint32 { return b.base + uint32(len(b.recs)) }
+
+// add keeps k.rec (retained) and returns its number.
+func (b *overBatches) add(k keptRec) uint32 {
+	k.rec.Retain()
+	b.recs = append(b.recs, k)
+	return b.next() - 1
+}
+
+// index returns where record id is in recs (outside [0, len) once
+// released).
+func (b *overBatches) index(id uint32) int { return int(int32(id - b.base)) }
+
+// get returns record id, nil once released.
+func (b *overBatches) get(id uint32) *keptRec {
+	i := b.index(id)
+	if i < 0 || i >= len(b.recs) {
+		return nil
+	}
+	return &b.recs[i]
+}
+
+// done notes that the given pending rows left, releasing records with
+// no pending row left from the oldest on.
+func (b *overBatches) done(rows []pendingEntry) {
+	for i := range rows {
+		b.recs[b.index(rows[i].ref.Rec)].live--
+	}
+	k := 0
+	for k < len(b.recs) && b.recs[k].live == 0 {
+		b.recs[k].rec.Release()
+		b.recs[k] = keptRec{}
+		k++
+	}
+	if k == 0 {
+		return
+	}
+	b.base += uint32(k)
+	if k*2 >= len(b.recs) {
+		n := copy(b.recs, b.recs[k:])
+		clear(b.recs[n:])
+		b.recs = b.recs[:n]
+		return
+	}
+	b.recs = b.recs[k:]
+}
+
+// arrays returns the kept records in recs order (for batch.Gather).
+func (b *overBatches) arrays(dst []arrow.RecordBatch) []arrow.RecordBatch {
+	dst = dst[:0]
+	for i := range b.recs {
+		dst = append(dst, b.recs[i].rec)
+	}
+	return dst
+}
+
+// reset releases every kept record.
+func (b *overBatches) reset() {
+	for _, k := range b.recs {
+		if k.rec != nil {
+			k.rec.Release()
+		}
+	}
+	*b = overBatches{}
 }
 
 // overHeap is the partitions with pending rows, the one with the oldest

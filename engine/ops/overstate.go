@@ -326,14 +326,15 @@ func (o *Over) Snapshot(dst []byte) ([]byte, error) {
 	}
 	sort.Strings(keys)
 	w.Uvarint(uint64(pending))
+	enc := o.rowEncodings()
 	for _, k := range keys {
 		q := &o.parts[k].pending
 		for i := range q.len() {
-			e := q.rows[q.head+i]
+			e := q.row(i)
 			w.Bytes([]byte(k))
 			w.Varint(e.ts)
 			w.Varint(e.seq)
-			w.Bytes(q.row(i))
+			w.Bytes(enc(e.ref))
 		}
 	}
 	w.Uvarint(uint64(started))
@@ -382,10 +383,17 @@ func (o *Over) Restore(src []byte) error {
 	r := state.Reader{Buf: src[1:]}
 	o.wm, o.late, o.seq = r.Varint(), r.Varint(), r.Varint()
 	np := r.Uvarint()
+	var rs overRestore
 	for i := uint64(0); i < np && r.Err == nil; i++ {
-		p := o.part(r.Bytes())
+		key := r.Bytes()
 		ts, seq := r.Varint(), r.Varint()
-		p.pending.insert(ts, seq, r.Bytes())
+		row := r.Bytes()
+		if r.Err != nil {
+			break
+		}
+		if err := o.restoreRow(&rs, key, ts, seq, row); err != nil {
+			return err
+		}
 	}
 	nk := r.Uvarint()
 	for i := uint64(0); i < nk && r.Err == nil; i++ {
@@ -397,8 +405,11 @@ func (o *Over) Restore(src []byte) error {
 			}
 		}
 	}
-	o.initReady()
-	return r.Err
+	if r.Err != nil {
+		return r.Err
+	}
+	o.restoreDone(&rs)
+	return nil
 }
 
 func (s *overFn) read(r *state.Reader) error {

@@ -116,8 +116,8 @@ func (s *SessionAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error 
 		return fmt.Errorf("BUG: session windows over an updating input")
 	}
 	n := c.Len()
-	s.keyBufs = resize2(s.keyBufs, n)
-	s.rowBufs = resize2(s.rowBufs, n)
+	s.keyBufs = rowcodec.Rows(s.keyBufs, n)
+	s.rowBufs = rowcodec.Rows(s.rowBufs, n)
 	s.groupEnc.Append(s.keyBufs, c.Rec)
 	s.rowEnc.Append(s.rowBufs, c.Rec)
 	starts, ends := s.bounds(c.Rec)
@@ -178,17 +178,6 @@ func (s *SessionAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error 
 		return nil
 	}
 	return s.emitSessions(changed, emit, true)
-}
-
-func resize2(bufs [][]byte, n int) [][]byte {
-	if cap(bufs) < n {
-		bufs = make([][]byte, n)
-	}
-	bufs = bufs[:n]
-	for i := range bufs {
-		bufs[i] = bufs[i][:0]
-	}
-	return bufs
 }
 
 // emitSessions computes the sessions' rows and emits them (upserts);

@@ -34,6 +34,23 @@ func NewEncoder(schema types.Schema, cols []int) *Encoder {
 	return &Encoder{types: ts, cols: cols}
 }
 
+// Rows returns bufs resized to n empty row buffers for Append. Each
+// buffer keeps its capacity, also when bufs grows (by at least half),
+// so a caller that reuses bufs across batches of varying sizes stops
+// allocating once every buffer has grown to its row's size.
+func Rows(bufs [][]byte, n int) [][]byte {
+	if c := cap(bufs); c < n {
+		grown := make([][]byte, n, max(n, c+c/2))
+		copy(grown, bufs[:c])
+		bufs = grown
+	}
+	bufs = bufs[:n]
+	for i := range bufs {
+		bufs[i] = bufs[i][:0]
+	}
+	return bufs
+}
+
 // Append appends each row's encoding to rows[i] (rows must have
 // rec.NumRows() entries; existing contents are kept, so callers reset
 // them with rows[i] = rows[i][:0] to reuse buffers).

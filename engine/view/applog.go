@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
 	"github.com/tocsin-db/tocsin/engine/state"
@@ -75,6 +78,8 @@ type appendLog struct {
 	// entries, deleted by the next checkpoint.
 	legacy []uint64
 	sb     strings.Builder
+	// sizes and pos are appendFlat's scratch.
+	sizes, pos []int
 }
 
 // logSnap is a published view of an append log: the rows numbered
@@ -155,9 +160,50 @@ func (s *Store) appendRows(c batch.Chunk) error {
 			return fmt.Errorf("BUG: retraction applied to a view without a key")
 		}
 	}
+	if s.restEnc.Flat() {
+		s.appendFlat(c.Rec)
+		return nil
+	}
 	s.encode(c.Rec)
 	s.appendEncoded(s.bufs)
 	return nil
+}
+
+// appendFlat appends the rows of rec as a chunk encoded straight into
+// its string (rowcodec's flat encoding): each row is its 8-byte row
+// number, its rest and the end every row of the chunk shares (epoch and
+// trailer), with no per-row buffer or copy.
+func (s *Store) appendFlat(rec arrow.RecordBatch) {
+	n := int(rec.NumRows())
+	if n == 0 {
+		return
+	}
+	end := appendEnd(nil, 8, s.epoch)
+	sizes := s.log.sizes[:0]
+	for range n {
+		sizes = append(sizes, 8+len(end))
+	}
+	s.restEnc.Sizes(sizes, rec)
+	pos := s.log.pos[:0]
+	ends := make([]uint32, n)
+	total := 0
+	for i, size := range sizes {
+		pos = append(pos, total+8)
+		total += size
+		ends[i] = uint32(total)
+	}
+	buf := make([]byte, total)
+	for i, p := range pos {
+		binary.BigEndian.PutUint64(buf[p-8:], s.nextID+uint64(i))
+	}
+	s.restEnc.Put(buf, pos, rec)
+	for _, p := range pos {
+		copy(buf[p:], end)
+	}
+	s.log.sizes, s.log.pos = sizes, pos
+	// buf is not written again: the chunk's string shares it.
+	s.log.chunks = append(s.log.chunks, logChunk{base: s.nextID, data: unsafe.String(&buf[0], len(buf)), ends: ends})
+	s.nextID += uint64(n)
 }
 
 // appendEncoded appends stored rows numbered from s.nextID as a chunk.

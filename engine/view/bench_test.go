@@ -102,20 +102,24 @@ func (discard) Delete(key []byte)     {}
 
 // BenchmarkAppendApply appends 256-row chunks to a view without a key
 // (a checkpoint every 64 chunks, a publish every 4), in the tree store
-// and the append-only store: ns/op is per chunk.
+// and the append-only store, and 16,384-row chunks (a source's batch)
+// to the append-only store: ns/op is per chunk, ns/row per row.
 //
 //	go test ./engine/view -run '^$' -bench AppendApply -count 5
 func BenchmarkAppendApply(b *testing.B) {
 	for _, bc := range []struct {
 		name string
+		rows int
 		make func() *Store
 	}{
-		{"tree", func() *Store { return NewStore(tumbleSchema, nil, false) }},
-		{"log", func() *Store { return NewViewStore(tumbleSchema, nil, false) }},
+		{"tree", 256, func() *Store { return NewStore(tumbleSchema, nil, false) }},
+		{"log", 256, func() *Store { return NewViewStore(tumbleSchema, nil, false) }},
+		{"log/16k", 16384, func() *Store { return NewViewStore(tumbleSchema, nil, false) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := bc.make()
-			c := tumbleChunk(0, 256)
+			c := tumbleChunk(0, bc.rows)
+			defer func() { b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bc.rows), "ns/row") }()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

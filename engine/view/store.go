@@ -103,7 +103,7 @@ func (s *Store) SetRetention(r Retention) { s.retention = &r }
 // key gets the next row numbers as keys.
 func (s *Store) encode(rec arrow.RecordBatch) {
 	n := int(rec.NumRows())
-	s.bufs = resize(s.bufs, n)
+	s.bufs = rowcodec.Rows(s.bufs, n)
 	s.keyLen = s.keyLen[:0]
 	if s.keyed {
 		s.keyEnc.Append(s.bufs, rec)
@@ -476,17 +476,6 @@ func (s *Store) restInt(rest string, col int) (int64, bool, error) {
 		return 0, false, err
 	}
 	return ds[col].I, true, nil
-}
-
-func resize(bufs [][]byte, n int) [][]byte {
-	if cap(bufs) < n {
-		bufs = make([][]byte, n)
-	}
-	bufs = bufs[:n]
-	for i := range bufs {
-		bufs[i] = bufs[i][:0]
-	}
-	return bufs
 }
 
 // Publish makes the changes applied so far visible to readers.

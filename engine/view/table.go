@@ -14,7 +14,7 @@ import (
 // (the caller checks uniqueness with Has).
 func (s *Store) Keys(rec arrow.RecordBatch) []string {
 	n := int(rec.NumRows())
-	s.bufs = resize(s.bufs, n)
+	s.bufs = rowcodec.Rows(s.bufs, n)
 	s.keyEnc.Append(s.bufs, rec)
 	out := make([]string, n)
 	for i, b := range s.bufs {
