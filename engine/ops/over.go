@@ -156,6 +156,9 @@ func (o *Over) Push(_ *functions.Context, c batch.Chunk, _ Emit) error {
 	}
 	if kept := int(o.seq - seq0); kept > 0 {
 		o.bats.add(keptRec{rec: c.Rec, live: kept, seq0: seq0, wm0: o.wm})
+		if o.ckpt.tracking {
+			o.addArrived()
+		}
 	}
 	return nil
 }

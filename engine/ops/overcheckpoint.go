@@ -34,10 +34,9 @@ import (
 // stored watermark (a row arrives only while its time is not final, and
 // leaves the moment the watermark makes it final), so released rows
 // need no deletes: restoring skips the rows the watermark has passed.
-// A checkpoint encodes the rows of the input records kept since the
-// previous one that are still pending (a whole record at a time, the
-// rows released meanwhile skipped), so it costs one Put per chunk plus
-// the changed partition states.
+// The rows of each input record the window keeps are encoded into the
+// open chunk as the record arrives (a whole record at a time), so a
+// checkpoint costs one Put per chunk plus the changed partition states.
 //
 // A stored state of the older single-blob format (Snapshot, under the
 // empty key) still restores; the next checkpoint replaces it.
@@ -153,6 +152,7 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 				putState(p)
 			}
 		}
+		c.from = o.bats.next()
 	} else {
 		o.addArrived()
 		for _, p := range c.dirty {
@@ -186,7 +186,6 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 	}
 	clear(c.sealed)
 	c.sealed = c.sealed[:0]
-	c.from = o.bats.next()
 	for _, p := range c.dirty {
 		p.dirty = false
 	}
@@ -264,9 +263,11 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 }
 
 // addArrived adds to the open chunk the pending rows of the records
-// kept since the last checkpoint, a record at a time: its rows are
-// encoded together, and a row's arrival number follows from its
-// record's first and the rows Push took.
+// kept since it last ran, a record at a time: its rows are encoded
+// together, and a row's arrival number follows from its record's first
+// and the rows Push took. Push calls it for each record it keeps once
+// checkpoints are on, so the encoding is spread over the interval rather
+// than done at the barrier, on the job's goroutine, all at once.
 func (o *Over) addArrived() {
 	c := &o.ckpt
 	for id := c.from; id != o.bats.next(); id++ {
@@ -295,6 +296,7 @@ func (o *Over) addArrived() {
 			seq++
 		}
 	}
+	c.from = o.bats.next()
 }
 
 // rowEncodings returns a function giving a kept row's rowcodec

@@ -47,9 +47,11 @@ type Workload struct {
 	Setup func(keys int) []string
 	// View is the query of materialized view v.
 	View string
-	// DefaultEvents is the events of one throughput run: one to three
-	// seconds on a 2-core machine when the harness was written (raise it
-	// with --events as the engine gets faster).
+	// DefaultEvents is the events of one throughput run: two to five
+	// seconds on this 2-core machine, so that a run with checkpoints
+	// every second takes several of them (runs of half a second, the
+	// first defaults, ended before the first checkpoint's work was done).
+	// All request workloads read one preloaded topic.
 	DefaultEvents int
 	// Keys overrides --keys (mem1m: one key per event).
 	Keys func(events, keys int) int
@@ -68,38 +70,38 @@ const aggCols = `count(*) AS n, sum(latency_ms) AS total, avg(latency_ms) AS avg
 // workloads lists every workload, in table order.
 var workloads = []*Workload{
 	{
-		ID: "1", Title: "filter + projection", Stream: Requests, DefaultEvents: 600_000, attr: bySeq,
+		ID: "1", Title: "filter + projection", Stream: Requests, DefaultEvents: 3_000_000, attr: bySeq,
 		View:   `SELECT seq, ts, service, latency_ms, status FROM requests WHERE status >= 400`,
 		passes: func(r *Request) bool { return r.Status >= 400 },
 	},
 	{
-		ID: "2", Title: "TUMBLE 1 min count/sum/avg/max", Stream: Requests, DefaultEvents: 600_000, attr: byGroupCount,
+		ID: "2", Title: "TUMBLE 1 min count/sum/avg/max", Stream: Requests, DefaultEvents: 3_000_000, attr: byGroupCount,
 		sizeMs: 60_000, slideMs: 60_000,
 		View: `SELECT window_start, service, ` + aggCols + `
 			FROM TUMBLE(requests, ts, INTERVAL '1' MINUTE) GROUP BY window_start, service`,
 	},
 	{
-		ID: "3", Title: "HOP 5 min / 1 min count/sum/avg/max", Stream: Requests, DefaultEvents: 300_000, attr: byGroupCount,
+		ID: "3", Title: "HOP 5 min / 1 min count/sum/avg/max", Stream: Requests, DefaultEvents: 3_000_000, attr: byGroupCount,
 		sizeMs: 300_000, slideMs: 60_000,
 		View: `SELECT window_start, service, ` + aggCols + `
 			FROM HOP(requests, ts, INTERVAL '1' MINUTE, INTERVAL '5' MINUTE) GROUP BY window_start, service`,
 	},
 	{
-		ID: "4", Title: "approx_percentile p99 per key per window", Stream: Requests, DefaultEvents: 600_000, attr: byGroupCount,
+		ID: "4", Title: "approx_percentile p99 per key per window", Stream: Requests, DefaultEvents: 3_000_000, attr: byGroupCount,
 		sizeMs: 60_000, slideMs: 60_000,
 		View: `SELECT window_start, service, count(*) AS n, approx_percentile(latency_ms, 0.99) AS p99
 			FROM TUMBLE(requests, ts, INTERVAL '1' MINUTE) GROUP BY window_start, service`,
 	},
 	{
-		ID: "5", Title: "ZSCORE OVER per key", Stream: Requests, DefaultEvents: 200_000, attr: byWatermark,
+		ID: "5", Title: "ZSCORE OVER per key", Stream: Requests, DefaultEvents: 3_000_000, attr: byWatermark,
 		View: `SELECT seq, service, ts, latency_ms, ZSCORE(latency_ms) OVER (PARTITION BY service ORDER BY ts) AS z FROM requests`,
 	},
 	{
-		ID: "6", Title: "DRAIN_TEMPLATE over log lines", Stream: Logs, DefaultEvents: 200_000, attr: bySeq,
+		ID: "6", Title: "DRAIN_TEMPLATE over log lines", Stream: Logs, DefaultEvents: 1_000_000, attr: bySeq,
 		View: `SELECT seq, ts, DRAIN_TEMPLATE_ID(msg) AS template_id, DRAIN_TEMPLATE(msg) AS template FROM logs`,
 	},
 	{
-		ID: "7", Title: "stream-table join with thresholds", Stream: Requests, DefaultEvents: 600_000, attr: bySeq,
+		ID: "7", Title: "stream-table join with thresholds", Stream: Requests, DefaultEvents: 3_000_000, attr: bySeq,
 		Setup: thresholdTable,
 		View: `SELECT r.seq, r.ts, r.service, r.latency_ms, t.max_ms
 			FROM requests r JOIN thresholds t ON r.service = t.service WHERE r.latency_ms > t.max_ms`,
