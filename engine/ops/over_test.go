@@ -203,10 +203,18 @@ func TestOverMatchesDefinition(t *testing.T) {
 }
 
 // BenchmarkOverRunningSum measures a streaming OVER window with a
-// running sum over 1,000 keys: rows pushed in
-// batches, the watermark 5 s behind, so the backlog stays large while
-// each watermark releases a small prefix.
+// running sum over 1,000 keys: rows pushed in batches, the watermark 5 s
+// behind, so the backlog stays large while each watermark releases a
+// small prefix. The checkpointed case takes a checkpoint every 64th
+// batch.
+//
+//	go test ./engine/ops -run '^$' -bench OverRunningSum -benchtime 3000x
 func BenchmarkOverRunningSum(b *testing.B) {
+	b.Run("plain", func(b *testing.B) { benchOverRunningSum(b, false) })
+	b.Run("checkpointed", func(b *testing.B) { benchOverRunningSum(b, true) })
+}
+
+func benchOverRunningSum(b *testing.B, ckpt bool) {
 	const keys, batchRows = 1000, 1024
 	f64 := types.Float64Type
 	out := append(append(types.Schema{}, inSchema...), types.Column{Name: "s", Type: f64})
@@ -247,6 +255,11 @@ func BenchmarkOverRunningSum(b *testing.B) {
 		}
 		if err := op.Watermark(ctx, ts-5_000_000, emit); err != nil {
 			b.Fatal(err)
+		}
+		if ckpt && i%64 == 0 {
+			if err := op.Checkpoint(discardSink{}, false); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batchRows), "ns/row")

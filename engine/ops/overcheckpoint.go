@@ -66,15 +66,35 @@ type overCkpt struct {
 	// dirty is the partitions that released rows since the last
 	// checkpoint.
 	dirty []*overPart
+	// free are the buffers of written chunks, for the next chunks (a
+	// fresh megabyte costs its page faults on every chunk).
+	free [][]byte
 }
 
-// overChunk is the encoding of arrived rows: the chunk's largest time
-// (appended on sealing) follows from maxTS.
+// overChunk is the encoding of arrived rows after chunkPrefix bytes of
+// room, where the chunk's largest time (maxTS) goes in front of them
+// when written.
 type overChunk struct {
 	rows  []byte
 	maxTS int64
 	n     int
 }
+
+// chunkPrefix is the room before a chunk's rows for its largest time.
+const chunkPrefix = binary.MaxVarintLen64
+
+// value returns the stored form of a chunk: its largest time, then its
+// rows. It writes into the chunk's room, so the rows are not copied.
+func (ch *overChunk) value() []byte {
+	var tmp [binary.MaxVarintLen64]byte
+	m := binary.PutVarint(tmp[:], ch.maxTS)
+	v := ch.rows[chunkPrefix-m:]
+	copy(v, tmp[:m])
+	return v
+}
+
+// maxFreeChunks bounds the chunk buffers kept for reuse.
+const maxFreeChunks = 8
 
 type storedChunk struct {
 	id    uint64
@@ -83,6 +103,14 @@ type storedChunk struct {
 
 // add appends a pending row to the open chunk.
 func (c *overCkpt) add(key []byte, ts, seq int64, row []byte) {
+	if c.open.rows == nil {
+		if n := len(c.free); n > 0 {
+			c.open.rows, c.free[n-1] = c.free[n-1], nil
+			c.free = c.free[:n-1]
+		} else {
+			c.open.rows = make([]byte, chunkPrefix, overChunkBytes+4<<10)
+		}
+	}
 	c.open.add(key, ts, seq, row)
 	if len(c.open.rows) >= overChunkBytes {
 		c.sealed = append(c.sealed, c.open)
@@ -93,9 +121,6 @@ func (c *overCkpt) add(key []byte, ts, seq int64, row []byte) {
 func (ch *overChunk) add(key []byte, ts, seq int64, row []byte) {
 	if ch.n == 0 {
 		ch.maxTS = ts
-		if ch.rows == nil {
-			ch.rows = make([]byte, 0, overChunkBytes+4<<10)
-		}
 	}
 	ch.maxTS = max(ch.maxTS, ts)
 	ch.n++
@@ -174,15 +199,14 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 		c.open = overChunk{}
 	}
 	for _, ch := range c.sealed {
-		if ch.maxTS+o.cfg.Plus <= o.wm {
-			continue // released before it was written
+		if ch.maxTS+o.cfg.Plus > o.wm {
+			s.Put(overChunkKey(c.next), ch.value())
+			c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS})
+			c.next++
+		} // else released before it was written
+		if len(c.free) < maxFreeChunks {
+			c.free = append(c.free, ch.rows[:chunkPrefix])
 		}
-		w.Buf = w.Buf[:0]
-		w.Varint(ch.maxTS)
-		w.Buf = append(w.Buf, ch.rows...)
-		s.Put(overChunkKey(c.next), w.Buf)
-		c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS})
-		c.next++
 	}
 	clear(c.sealed)
 	c.sealed = c.sealed[:0]
