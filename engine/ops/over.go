@@ -104,11 +104,15 @@ type Over struct {
 	bats    overBatches
 	keyBufs [][]byte
 	rowBufs [][]byte
-	// touched, refs and recs are Watermark's scratch: the partitions it
-	// releases rows of, those rows, and the kept records.
+	// touched, refs, recs, remap and used are Watermark's scratch: the
+	// partitions it releases rows of, those rows, the kept records they
+	// are in, and the map from a kept record's index to its place in
+	// recs (-1 outside; used lists the entries to reset).
 	touched []*overPart
 	refs    []batch.RowRef
 	recs    []arrow.RecordBatch
+	remap   []int32
+	used    []int
 	ckpt    overCkpt
 }
 
@@ -223,19 +227,35 @@ func (o *Over) Watermark(ctx *functions.Context, wm int64, emit Emit) error {
 // compute runs every function over the released rows (each touched
 // partition's take oldest pending rows), partition by partition.
 func (o *Over) compute(touched []*overPart, emit Emit) error {
-	refs := o.refs[:0]
+	// Gather from the kept records the released rows are in (a few of
+	// the oldest, usually), not from all of them: with small batches a
+	// watermark delay keeps thousands.
+	refs, recs := o.refs[:0], o.recs[:0]
+	for len(o.remap) < len(o.bats.recs) {
+		o.remap = append(o.remap, -1)
+	}
 	for _, p := range touched {
 		for i := range p.take {
 			ref := p.pending.row(i).ref
-			ref.Rec = uint32(o.bats.index(ref.Rec))
+			k := o.bats.index(ref.Rec)
+			if o.remap[k] < 0 {
+				o.remap[k] = int32(len(recs))
+				recs = append(recs, o.bats.recs[k].rec)
+				o.used = append(o.used, k)
+			}
+			ref.Rec = uint32(o.remap[k])
 			refs = append(refs, ref)
 		}
 	}
+	for _, k := range o.used {
+		o.remap[k] = -1
+	}
+	o.used = o.used[:0]
 	o.refs = refs
-	o.recs = o.bats.arrays(o.recs)
 	n := len(refs)
-	in := batch.Gather(o.inArrow, o.recs, refs)
-	clear(o.recs)
+	in := batch.Gather(o.inArrow, recs, refs)
+	clear(recs)
+	o.recs = recs[:0]
 	res := make([]overResult, len(o.cfg.Funcs))
 	args := make([]overArg, len(o.cfg.Funcs))
 	for k, f := range o.cfg.Funcs {

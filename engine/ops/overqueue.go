@@ -161,15 +161,6 @@ func (b *overBatches) done(rows []pendingEntry) {
 	b.recs = b.recs[k:]
 }
 
-// arrays returns the kept records in recs order (for batch.Gather).
-func (b *overBatches) arrays(dst []arrow.RecordBatch) []arrow.RecordBatch {
-	dst = dst[:0]
-	for i := range b.recs {
-		dst = append(dst, b.recs[i].rec)
-	}
-	return dst
-}
-
 // reset releases every kept record.
 func (b *overBatches) reset() {
 	for _, k := range b.recs {
