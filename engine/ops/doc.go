@@ -23,7 +23,13 @@
 // and that array's value hashes, so each text value is hashed once per
 // batch, not once per position; when every key column is a 64-bit
 // integer or text and the batch has no NULL key, lookups compare the
-// values inline rather than through a call per column.
+// values inline rather than through a call per column. From the second
+// position on, rows that shared a group at the first share one at every
+// position, so the aggregate works per part (those rows): one hash and
+// lookup per part, and count, min and max merged from a per-part state
+// computed once per batch; float and integer sums still fold row by row,
+// so their results do not depend on where batches split
+// (hashagg_shift.go).
 // Per group it holds the key values, one table slot (8 bytes at most
 // 3/4 full), a row count, a flags byte and the aggregates' states: about
 // 100 bytes for (window_start, text) keys with count/sum/max.

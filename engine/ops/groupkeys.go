@@ -27,6 +27,8 @@ type keyCol interface {
 	bind(arr arrow.Array) error
 	// hash mixes the value of each bound row into hs[i].
 	hash(hs []uint64)
+	// hashRows mixes the value of bound row rows[j] into hs[j].
+	hashRows(rows []int32, hs []uint64)
 	// hashGroup mixes the value of group id into h.
 	hashGroup(id uint32, h uint64) uint64
 	// equal reports whether group id's value equals bound row i's.
@@ -146,6 +148,17 @@ func (k *fixedKey[T]) hash(hs []uint64) {
 			hs[i] = mix(hs[i], nullHash)
 		} else {
 			hs[i] = mix(hs[i], k.bits(v))
+		}
+	}
+}
+
+func (k *fixedKey[T]) hashRows(rows []int32, hs []uint64) {
+	for j, i := range rows {
+		v, null := k.value(int(i))
+		if null {
+			hs[j] = mix(hs[j], nullHash)
+		} else {
+			hs[j] = mix(hs[j], k.bits(v))
 		}
 	}
 }
@@ -315,6 +328,22 @@ func (k *bytesKey) hash(hs []uint64) {
 			k.lastHash = append(k.lastHash, v)
 		}
 		hs[i] = mix(hs[i], v)
+	}
+}
+
+func (k *bytesKey) hashRows(rows []int32, hs []uint64) {
+	cached := k.last != nil && len(k.lastHash) == k.last.Len()
+	for j, i := range rows {
+		var v uint64
+		switch {
+		case cached:
+			v = k.lastHash[i]
+		case vec.IsValid(k.inBM, k.inOff, int(i)):
+			v = maphash.Bytes(k.seed, k.bytes(int(i)))
+		default:
+			v = nullHash
+		}
+		hs[j] = mix(hs[j], v)
 	}
 }
 

@@ -91,6 +91,30 @@ func (t *groupTable) hashes(keys []arrow.Array, n int) ([]uint64, error) {
 	return hs, nil
 }
 
+// hashRows binds the batch's key columns and returns the hashes of the
+// listed rows (hs[j] is row rows[j]'s hash, as hashes gives it).
+func (t *groupTable) hashRows(keys []arrow.Array, rows []int32) ([]uint64, error) {
+	n := len(rows)
+	if cap(t.hs) < n {
+		t.hs = make([]uint64, n)
+	}
+	hs := t.hs[:n]
+	for i := range hs {
+		hs[i] = mulB
+	}
+	for k, c := range t.cols {
+		if err := c.bind(keys[k]); err != nil {
+			return nil, err
+		}
+		c.hashRows(rows, hs)
+	}
+	for i, h := range hs {
+		hs[i] = fmix(h)
+	}
+	t.bindFast()
+	return hs, nil
+}
+
 // bindFast sets fast if the bound batch qualifies for equalFast.
 func (t *groupTable) bindFast() {
 	t.ints, t.strs, t.fast = t.ints[:0], t.strs[:0], true

@@ -90,11 +90,13 @@ type HashAgg struct {
 	shift shiftMemo
 
 	keyArrs []arrow.Array
+	argArrs []arrow.Array
 	keyBufs [][]byte
 	gids    []uint32
 	fgids   []uint32
 	touched []uint32
 	emptied []uint32
+	upserts []uint32
 }
 
 // Group flags.
@@ -142,6 +144,7 @@ func (h *HashAgg) reset() {
 	h.endHeap = nil
 	h.capacity = 0
 	h.idGen++
+	h.forget()
 }
 
 // Late returns the number of rows dropped because their window had
@@ -227,7 +230,7 @@ const releaseBatch = 1024
 // encodeKeys returns the rowcodec encodings of the groups' keys (valid
 // until the next call).
 func (h *HashAgg) encodeKeys(ids []uint32) ([][]byte, error) {
-	h.keyBufs = resizeBufs(h.keyBufs, len(ids))
+	h.keyBufs = rowcodec.Rows(h.keyBufs, len(ids))
 	for k, c := range h.table.cols {
 		arr, err := c.output(ids)
 		if err != nil {
@@ -236,17 +239,6 @@ func (h *HashAgg) encodeKeys(ids []uint32) ([][]byte, error) {
 		rowcodec.AppendColumn(h.keyBufs, arr, h.keyTypes[k])
 	}
 	return h.keyBufs, nil
-}
-
-func resizeBufs(bufs [][]byte, n int) [][]byte {
-	if cap(bufs) < n {
-		bufs = make([][]byte, n)
-	}
-	bufs = bufs[:n]
-	for i := range bufs {
-		bufs[i] = bufs[i][:0]
-	}
-	return bufs
 }
 
 // sortByKey orders ids by their keys' encodings (SQL order of the key
@@ -280,6 +272,12 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 	for _, k := range h.cfg.Keys {
 		h.keyArrs = append(h.keyArrs, rec.Column(k))
 	}
+	if h.shifted(c, n) {
+		if err := h.pushParts(c); err != nil {
+			return err
+		}
+		return h.emitTouched(emit)
+	}
 	hs, err := h.table.hashes(h.keyArrs, n)
 	if err != nil {
 		return err
@@ -294,34 +292,16 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 		h.gids = make([]uint32, n)
 	}
 	gids := h.gids[:n]
-	shifted := h.shifted(c, n)
 	for i := 0; i < n; i++ {
 		sign := int64(1)
 		if c.Signs != nil {
 			sign = int64(c.Signs[i])
-		}
-		if shifted {
-			pg := h.shift.gids[i]
-			if id, ok := h.shift.memoized(pg); ok {
-				// An earlier row of pg found (and marked) the group.
-				gids[i] = id
-				if id == functions.NoGroup {
-					h.late++
-				} else {
-					h.rowCount[id]++
-				}
-				continue
-			}
-			// Late or not, what this row finds holds for pg's other rows.
 		}
 		if endVals != nil && endVals[i]+plus <= h.wm {
 			if sign > 0 {
 				h.late++
 			}
 			gids[i] = functions.NoGroup
-			if shifted {
-				h.shift.set(h.shift.gids[i], functions.NoGroup)
-			}
 			continue
 		}
 		id, ok := h.table.find(i, hs[i])
@@ -335,9 +315,6 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 			id = h.alloc(i, hs[i])
 		}
 		gids[i] = id
-		if shifted {
-			h.shift.set(h.shift.gids[i], id)
-		}
 		h.rowCount[id] += sign
 		if h.flags[id]&groupMark == 0 {
 			h.flags[id] |= groupMark
@@ -350,15 +327,18 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 		if a.Filter >= 0 {
 			g = h.filtered(gids, rec.Column(a.Filter))
 		}
-		args := make([]arrow.Array, len(a.Args))
-		for j, col := range a.Args {
-			args[j] = rec.Column(col)
-		}
-		if err := a.State.Update(args, g, c.Signs); err != nil {
+		if err := a.State.Update(h.aggArrays(rec, a)[:len(a.Args)], g, c.Signs); err != nil {
 			return err
 		}
 	}
 	h.remember(c, gids)
+	return h.emitTouched(emit)
+}
+
+// emitTouched ends a Push: it unmarks the groups the chunk touched and
+// (unless the aggregate emits on close) emits their new rows, deleting
+// the groups whose every row was retracted.
+func (h *HashAgg) emitTouched(emit Emit) error {
 	touched := h.touched
 	h.touched = h.touched[:0]
 	for _, id := range touched {
@@ -368,13 +348,13 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 		return nil
 	}
 	// Groups whose every row was retracted are deleted.
-	var upserts []uint32
+	h.upserts = h.upserts[:0]
 	h.emptied = h.emptied[:0]
 	for _, id := range touched {
 		if h.rowCount[id] <= 0 {
 			h.emptied = append(h.emptied, id)
 		} else {
-			upserts = append(upserts, id)
+			h.upserts = append(h.upserts, id)
 		}
 	}
 	if len(h.emptied) > 0 {
@@ -393,10 +373,10 @@ func (h *HashAgg) Push(_ *functions.Context, c batch.Chunk, emit Emit) error {
 			return err
 		}
 	}
-	if len(upserts) == 0 {
+	if len(h.upserts) == 0 {
 		return nil
 	}
-	out, err := h.output(upserts)
+	out, err := h.output(h.upserts)
 	if err != nil {
 		return err
 	}

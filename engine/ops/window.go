@@ -173,41 +173,56 @@ func (w *WindowAssign) pushHop(c batch.Chunk, emit Emit) error {
 			}
 		}
 	}
+	// Every row is open at position k when no time is NULL and the
+	// earliest first window among rows that can be late (not
+	// retractions) ends after the watermark at k.
+	minFirst, bounded := int64(0), false
+	if bm == nil && w.wm != window.NoWatermark {
+		for i, f := range first {
+			if (c.Signs == nil || c.Signs[i] >= 0) && (!bounded || f < minFirst) {
+				minFirst, bounded = f, true
+			}
+		}
+	}
 	dt := ts.DataType()
 	for k := 0; k < repeat; k++ {
 		shift := int64(k) * w.slide
-		all := bm == nil
-		for i := 0; i < n && all && w.wm != window.NoWatermark; i++ {
-			all = open(i, k)
-		}
+		all := bm == nil && (!bounded || minFirst+shift+w.size > w.wm)
 		rec, signs := c.Rec, c.Signs
-		starts := make([]int64, 0, n)
-		if all {
-			for _, f := range first {
-				starts = append(starts, f+shift)
-			}
-		} else {
+		m := n
+		if !all {
 			w.idx = w.idx[:0]
 			for i := 0; i < n; i++ {
 				if open(i, k) {
 					w.idx = append(w.idx, int32(i))
-					starts = append(starts, first[i]+shift)
 				}
 			}
 			if len(w.idx) == 0 {
 				continue
 			}
+			m = len(w.idx)
 			rec = batch.Take(c.Rec, w.idx)
 			signs = batch.TakeSigns(c.Signs, w.idx)
 		}
-		ends := make([]int64, len(starts))
+		// One allocation holds the position's starts and ends.
+		slab := make([]int64, 2*m)
+		starts, ends := slab[:m:m], slab[m:]
+		if all {
+			for i, f := range first {
+				starts[i] = f + shift
+			}
+		} else {
+			for j, i := range w.idx {
+				starts[j] = first[i] + shift
+			}
+		}
 		for i, s := range starts {
 			ends[i] = s + w.size
 		}
 		cols := make([]arrow.Array, 0, rec.NumCols()+2)
 		cols = append(cols, rec.Columns()...)
 		cols = append(cols, vec.NewFixed(dt, starts, nil, 0), vec.NewFixed(dt, ends, nil, 0))
-		if err := emit(batch.Chunk{Rec: array.NewRecordBatch(w.schema, cols, int64(len(starts))), Signs: signs}); err != nil {
+		if err := emit(batch.Chunk{Rec: array.NewRecordBatch(w.schema, cols, int64(m)), Signs: signs}); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,8 @@
 //	approxpercentile.go        approx_percentile (DDSketch, 1% relative error)
 //	approxdistinct.go          approx_count_distinct (HyperLogLog, 0.81% standard error)
 //	distinct.go                the DISTINCT wrapper every non-idempotent aggregate uses
+//	merge.go                   MergeGroups of the states that combine exactly (count,
+//	                           append-only min/max), for hopping windows
 //	keycodec.go                order-preserving encoding of argument values (DISTINCT
 //	                           tuples, ORDER BY keys, first_value's stored values)
 //	orderedbag.go, sortable.go the per-group ordered multisets behind the above
@@ -46,6 +48,13 @@
 // last retractions). min, max, bool_and, bool_or, every, first_value,
 // last_value and approx_count_distinct give the same result with or
 // without DISTINCT and ignore it.
+//
+// Merging: count and the append-only min and max also have
+// MergeGroups(from, dst), which folds each group of another state of the
+// same aggregate into a group of this one with exactly the result of
+// updating with that group's rows (merge.go). Float sums and averages
+// do not (partial sums round differently), nor integer sums (overflow
+// would depend on the split).
 //
 // MarshalGroup / UnmarshalGroup give each group's state as bytes for
 // checkpoints and for compacting group ids; UnmarshalGroup validates its

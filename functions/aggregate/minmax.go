@@ -147,14 +147,20 @@ func (s *extremumFloat[T]) Update(args []arrow.Array, groups []uint32, _ []int8)
 			s.v[g], s.has[g] = x, true
 			continue
 		}
-		cur := s.v[g]
-		less := x < cur || (cur != cur && x == x) // NaN is greatest
-		greater := x > cur || (x != x && cur == cur)
-		if (s.isMax && greater) || (!s.isMax && less) {
+		if s.replaces(x, s.v[g]) {
 			s.v[g] = x
 		}
 	}
 	return nil
+}
+
+// replaces reports whether x is a new extreme over cur (strictly
+// greater for max, less for min; NaN is greatest).
+func (s *extremumFloat[T]) replaces(x, cur T) bool {
+	if s.isMax {
+		return x > cur || (x != x && cur == cur)
+	}
+	return x < cur || (cur != cur && x == x)
 }
 
 // extremumText is min or max over text, compared bytewise (COLLATE "C").
