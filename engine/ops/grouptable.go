@@ -71,30 +71,17 @@ func (t *groupTable) place(s uint64) {
 
 // hashes binds the batch's key columns and returns each row's hash.
 func (t *groupTable) hashes(keys []arrow.Array, n int) ([]uint64, error) {
-	if cap(t.hs) < n {
-		t.hs = make([]uint64, n)
-	}
-	hs := t.hs[:n]
-	for i := range hs {
-		hs[i] = mulB
-	}
-	for k, c := range t.cols {
-		if err := c.bind(keys[k]); err != nil {
-			return nil, err
-		}
-		c.hash(hs)
-	}
-	for i, h := range hs {
-		hs[i] = fmix(h)
-	}
-	t.bindFast()
-	return hs, nil
+	return t.hashSome(keys, nil, n)
 }
 
 // hashRows binds the batch's key columns and returns the hashes of the
 // listed rows (hs[j] is row rows[j]'s hash, as hashes gives it).
 func (t *groupTable) hashRows(keys []arrow.Array, rows []int32) ([]uint64, error) {
-	n := len(rows)
+	return t.hashSome(keys, rows, len(rows))
+}
+
+// hashSome is hashes (rows nil, n rows) and hashRows.
+func (t *groupTable) hashSome(keys []arrow.Array, rows []int32, n int) ([]uint64, error) {
 	if cap(t.hs) < n {
 		t.hs = make([]uint64, n)
 	}
@@ -106,7 +93,11 @@ func (t *groupTable) hashRows(keys []arrow.Array, rows []int32) ([]uint64, error
 		if err := c.bind(keys[k]); err != nil {
 			return nil, err
 		}
-		c.hashRows(rows, hs)
+		if rows == nil {
+			c.hash(hs)
+		} else {
+			c.hashRows(rows, hs)
+		}
 	}
 	for i, h := range hs {
 		hs[i] = fmix(h)

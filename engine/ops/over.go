@@ -83,8 +83,9 @@ type OverConfig struct {
 // they arrived; each partition queues references to its pending rows in
 // (time, arrival) order, and the partitions sit in a heap by their
 // oldest pending time (overqueue.go), so a watermark costs what it
-// releases, not the backlog, and a row is copied once, when released. Per partition it keeps only what the frames need (the rows in
-// a bounded frame, running sums for an unbounded one, lag's last rows, a
+// releases, not the backlog, and a row is copied once, when released.
+// Per partition it keeps only what the frames need (the rows in a
+// bounded frame, running sums for an unbounded one, lag's last rows, a
 // detector's model). A row whose time is already final on arrival is
 // late: counted and dropped.
 type Over struct {
