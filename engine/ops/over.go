@@ -94,17 +94,18 @@ type Over struct {
 	rowEnc  *rowcodec.Encoder
 	inTypes []types.Type
 	inArrow *arrow.Schema
-	schema  *arrow.Schema
-	seq     int64
-	wm      int64
-	late    int64
-	parts   map[string]*overPart
+	// ckptSchema is the schema of checkpoint record chunks (ckptArrow).
+	ckptSchema *arrow.Schema
+	schema     *arrow.Schema
+	seq        int64
+	wm         int64
+	late       int64
+	parts      map[string]*overPart
 	// ready holds the partitions with pending rows.
 	ready overHeap
 	// bats is the input records holding pending rows (overqueue.go).
 	bats    overBatches
 	keyBufs [][]byte
-	rowBufs [][]byte
 	// touched, refs, recs, remap and used are Watermark's scratch: the
 	// partitions it releases rows of, those rows, the kept records they
 	// are in, and the map from a kept record's index to its place in
@@ -161,9 +162,6 @@ func (o *Over) Push(_ *functions.Context, c batch.Chunk, _ Emit) error {
 	}
 	if kept := int(o.seq - seq0); kept > 0 {
 		o.bats.add(keptRec{rec: c.Rec, live: kept, seq0: seq0, wm0: o.wm})
-		if o.ckpt.tracking {
-			o.addArrived()
-		}
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/tocsin-db/tocsin/engine/rowcodec"
 	"github.com/tocsin-db/tocsin/engine/state"
 	"github.com/tocsin-db/tocsin/engine/window"
-	"github.com/tocsin-db/tocsin/functions/vec"
 )
 
 // Incremental checkpoints of a streaming OVER window.
@@ -21,11 +20,14 @@ import (
 // them all each time (the single-blob Snapshot) costs far more than the
 // rows themselves. Instead the rows go to an append-only log of chunks:
 //
-//   - "c" + 8-byte big-endian chunk number: the rows that arrived during
-//     one checkpoint interval (split every overChunkBytes), each with its
-//     partition key, time, arrival number and encoding, after the
-//     chunk's largest time. A chunk is written once, when sealed, and
-//     deleted once the watermark has passed its largest time.
+//   - "r" + 8-byte big-endian chunk number: the rows that arrived during
+//     one checkpoint interval and are still pending, as Arrow record
+//     batches (overipc.go), split every overChunkBytes, after the chunk's
+//     largest time. A chunk is written once and deleted once the
+//     watermark has passed its largest time.
+//   - "c" + chunk number: the same rows in rowcodec, each with its
+//     partition key, time, arrival number and encoding; written by full
+//     checkpoints (all pending rows, partition by partition).
 //   - "s" + partition key: the function states of a partition, put after
 //     each interval in which it released rows.
 //   - "m": the version, watermark, late count and next arrival number.
@@ -34,9 +36,9 @@ import (
 // stored watermark (a row arrives only while its time is not final, and
 // leaves the moment the watermark makes it final), so released rows
 // need no deletes: restoring skips the rows the watermark has passed.
-// The rows of each input record the window keeps are encoded into the
-// open chunk as the record arrives (a whole record at a time), so a
-// checkpoint costs one Put per chunk plus the changed partition states.
+// A checkpoint writes the records kept since the previous one (their
+// pending rows), so it costs one Put per chunk plus the changed
+// partition states.
 //
 // A stored state of the older single-blob format (Snapshot, under the
 // empty key) still restores; the next checkpoint replaces it.
@@ -56,6 +58,8 @@ type overCkpt struct {
 	legacy bool
 	// from is the number of the first kept record not written yet.
 	from uint32
+	// idx is pendingRecord's scratch.
+	idx []int32
 	// open is the chunk being filled; sealed are full chunks not written
 	// yet.
 	open   overChunk
@@ -99,6 +103,17 @@ const maxFreeChunks = 8
 type storedChunk struct {
 	id    uint64
 	maxTS int64
+	kind  byte
+}
+
+// The kinds of stored chunk (the first byte of its key).
+const (
+	chunkRows    = 'c'
+	chunkRecords = 'r'
+)
+
+func chunkKey(kind byte, id uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{kind}, id)
 }
 
 // add appends a pending row to the open chunk.
@@ -140,10 +155,6 @@ func (c *overCkpt) noteRelease(p *overPart) {
 	}
 }
 
-func overChunkKey(id uint64) []byte {
-	return binary.BigEndian.AppendUint64([]byte{'c'}, id)
-}
-
 // Checkpoint implements state.Checkpointer.
 func (o *Over) Checkpoint(s state.Sink, full bool) error {
 	c := &o.ckpt
@@ -163,7 +174,7 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 			s.Delete(nil)
 		}
 		for _, ch := range c.stored {
-			s.Delete(overChunkKey(ch.id))
+			s.Delete(chunkKey(ch.kind, ch.id))
 		}
 		c.stored, c.sealed, c.open = c.stored[:0], c.sealed[:0], overChunk{}
 		enc := o.rowEncodings()
@@ -179,7 +190,9 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 		}
 		c.from = o.bats.next()
 	} else {
-		o.addArrived()
+		if err := o.writeArrived(s); err != nil {
+			return err
+		}
 		for _, p := range c.dirty {
 			putState(p)
 		}
@@ -187,7 +200,7 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 		kept := c.stored[:0]
 		for _, ch := range c.stored {
 			if ch.maxTS+o.cfg.Plus <= o.wm {
-				s.Delete(overChunkKey(ch.id))
+				s.Delete(chunkKey(ch.kind, ch.id))
 				continue
 			}
 			kept = append(kept, ch)
@@ -200,8 +213,8 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 	}
 	for _, ch := range c.sealed {
 		if ch.maxTS+o.cfg.Plus > o.wm {
-			s.Put(overChunkKey(c.next), ch.value())
-			c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS})
+			s.Put(chunkKey(chunkRows, c.next), ch.value())
+			c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS, kind: chunkRows})
 			c.next++
 		} // else released before it was written
 		if len(c.free) < maxFreeChunks {
@@ -247,10 +260,19 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 			r := state.Reader{Buf: value[1:]}
 			o.wm, o.late, o.seq = r.Varint(), r.Varint(), r.Varint()
 			return r.Err
-		case len(key) == 9 && key[0] == 'c':
+		case len(key) == 9 && key[0] == chunkRecords:
 			id := binary.BigEndian.Uint64(key[1:])
 			r := state.Reader{Buf: value}
-			stored = append(stored, storedChunk{id: id, maxTS: r.Varint()})
+			stored = append(stored, storedChunk{id: id, maxTS: r.Varint(), kind: chunkRecords})
+			next = max(next, id+1)
+			if r.Err != nil {
+				return r.Err
+			}
+			return o.restoreRecords(&rs, r.Buf)
+		case len(key) == 9 && key[0] == chunkRows:
+			id := binary.BigEndian.Uint64(key[1:])
+			r := state.Reader{Buf: value}
+			stored = append(stored, storedChunk{id: id, maxTS: r.Varint(), kind: chunkRows})
 			next = max(next, id+1)
 			for len(r.Buf) > 0 && r.Err == nil {
 				key := r.Bytes()
@@ -286,43 +308,6 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 	return nil
 }
 
-// addArrived adds to the open chunk the pending rows of the records
-// kept since it last ran, a record at a time: its rows are encoded
-// together, and a row's arrival number follows from its record's first
-// and the rows Push took. Push calls it for each record it keeps once
-// checkpoints are on, so the encoding is spread over the interval rather
-// than done at the barrier, on the job's goroutine, all at once.
-func (o *Over) addArrived() {
-	c := &o.ckpt
-	for id := c.from; id != o.bats.next(); id++ {
-		k := o.bats.get(id)
-		if k == nil || k.live == 0 {
-			continue // released since
-		}
-		if k.restored {
-			panic("BUG: OVER restored rows after the checkpoint mark")
-		}
-		n := int(k.rec.NumRows())
-		o.keyBufs = rowcodec.Rows(o.keyBufs, n)
-		o.rowBufs = rowcodec.Rows(o.rowBufs, n)
-		o.partEnc.Append(o.keyBufs, k.rec)
-		o.rowEnc.Append(o.rowBufs, k.rec)
-		tcol := k.rec.Column(o.cfg.Time)
-		tss := vec.Values[int64](tcol)
-		seq := k.seq0
-		for i := 0; i < n; i++ {
-			if !o.pendingAt(tcol, tss, i, k.wm0) {
-				continue // late on arrival: never queued
-			}
-			if o.pendingAt(tcol, tss, i, o.wm) {
-				c.add(o.keyBufs[i], tss[i], seq, o.rowBufs[i])
-			}
-			seq++
-		}
-	}
-	c.from = o.bats.next()
-}
-
 // rowEncodings returns a function giving a kept row's rowcodec
 // encoding; each record it is asked about is encoded whole, once.
 func (o *Over) rowEncodings() func(batch.RowRef) []byte {
@@ -344,6 +329,8 @@ func (o *Over) rowEncodings() func(batch.RowRef) []byte {
 type overRestore struct {
 	dec  *rowcodec.Columns
 	rows []restoredRow
+	// recs are the batches of record chunks.
+	recs []restoredRec
 }
 
 type restoredRow struct {
@@ -381,6 +368,7 @@ func (o *Over) restoreDone(rs *overRestore) {
 		}
 		rec.Release()
 	}
+	o.keepRestored(rs.recs)
 	o.initReady()
 }
 

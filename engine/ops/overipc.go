@@ -1,0 +1,186 @@
+package ops
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+
+	"github.com/tocsin-db/tocsin/engine/batch"
+	"github.com/tocsin-db/tocsin/engine/rowcodec"
+	"github.com/tocsin-db/tocsin/engine/state"
+	"github.com/tocsin-db/tocsin/engine/window"
+	"github.com/tocsin-db/tocsin/functions/vec"
+)
+
+// Record chunks. An incremental checkpoint writes the pending rows of
+// the records kept since the previous one as Arrow IPC streams ("r" +
+// 8-byte chunk number: the chunk's largest time as a varint, then a
+// stream of record batches): each batch is a kept record's pending rows
+// (the record itself when all its rows are pending) with their arrival
+// numbers as an extra int64 column. Writing one costs a copy of the
+// columns' buffers, not an encoding per row, and the columns are smaller
+// than rowcodec rows with their keys and lengths. Restoring keeps the
+// decoded batches as the window's records. Row chunks ("c", rowcodec)
+// are still written by full checkpoints and read back.
+
+// ckptArrow returns the schema of the record chunks' batches.
+func (o *Over) ckptArrow() *arrow.Schema {
+	if o.ckptSchema == nil {
+		fields := append(append([]arrow.Field{}, o.inArrow.Fields()...),
+			arrow.Field{Name: "__over_seq", Type: arrow.PrimitiveTypes.Int64})
+		o.ckptSchema = arrow.NewSchema(fields, nil)
+	}
+	return o.ckptSchema
+}
+
+// pendingRecord returns a kept record's rows that are still pending with
+// their arrival numbers (a row's follows from its record's first and the
+// rows Push took) and their largest time; ok is false when none is.
+func (o *Over) pendingRecord(k *keptRec) (rec arrow.RecordBatch, maxTS int64, ok bool) {
+	n := int(k.rec.NumRows())
+	tcol := k.rec.Column(o.cfg.Time)
+	tss := vec.Values[int64](tcol)
+	idx, seqs := o.ckpt.idx[:0], make([]int64, 0, n)
+	seq := k.seq0
+	for i := 0; i < n; i++ {
+		if !o.pendingAt(tcol, tss, i, k.wm0) {
+			continue // late on arrival: never queued
+		}
+		if o.pendingAt(tcol, tss, i, o.wm) {
+			if len(seqs) == 0 || tss[i] > maxTS {
+				maxTS = tss[i]
+			}
+			idx = append(idx, int32(i))
+			seqs = append(seqs, seq)
+		}
+		seq++
+	}
+	o.ckpt.idx = idx
+	if len(idx) == 0 {
+		return nil, 0, false
+	}
+	src := k.rec
+	if len(idx) < n {
+		src = batch.Take(k.rec, idx)
+	}
+	cols := append(append([]arrow.Array{}, src.Columns()...), vec.NewFixed(arrow.PrimitiveTypes.Int64, seqs, nil, 0))
+	return array.NewRecordBatch(o.ckptArrow(), cols, int64(len(idx))), maxTS, true
+}
+
+// recordChunk is a record chunk being written.
+type recordChunk struct {
+	buf   bytes.Buffer
+	w     *ipc.Writer
+	maxTS int64
+	n     int
+}
+
+// writeArrived writes the pending rows of the records kept since the
+// last checkpoint as record chunks of about overChunkBytes.
+func (o *Over) writeArrived(s state.Sink) error {
+	c := &o.ckpt
+	var ch recordChunk
+	flush := func() error {
+		if ch.n == 0 {
+			return nil
+		}
+		if err := ch.w.Close(); err != nil {
+			return fmt.Errorf("OVER window: write checkpoint chunk: %w", err)
+		}
+		v := binary.AppendVarint(make([]byte, 0, ch.buf.Len()+binary.MaxVarintLen64), ch.maxTS)
+		s.Put(chunkKey(chunkRecords, c.next), append(v, ch.buf.Bytes()...))
+		c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS, kind: chunkRecords})
+		c.next++
+		ch = recordChunk{}
+		return nil
+	}
+	for id := c.from; id != o.bats.next(); id++ {
+		k := o.bats.get(id)
+		if k == nil || k.live == 0 {
+			continue // released since
+		}
+		if k.restored {
+			return fmt.Errorf("BUG: OVER restored rows after the checkpoint mark")
+		}
+		rec, maxTS, ok := o.pendingRecord(k)
+		if !ok {
+			continue
+		}
+		if ch.n == 0 {
+			ch.w = ipc.NewWriter(&ch.buf, ipc.WithSchema(o.ckptArrow()))
+			ch.maxTS = maxTS
+		}
+		err := ch.w.Write(rec)
+		rec.Release()
+		if err != nil {
+			return fmt.Errorf("OVER window: write checkpoint chunk: %w", err)
+		}
+		ch.maxTS = max(ch.maxTS, maxTS)
+		ch.n++
+		if ch.buf.Len() >= overChunkBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	c.from = o.bats.next()
+	return flush()
+}
+
+// restoreRecords reads a record chunk's batches (after its largest
+// time) into rs.
+func (o *Over) restoreRecords(rs *overRestore, value []byte) error {
+	rd, err := ipc.NewReader(bytes.NewReader(bytes.Clone(value)), ipc.WithSchema(o.ckptArrow()))
+	if err != nil {
+		return fmt.Errorf("OVER window: stored chunk: %w", err)
+	}
+	defer rd.Release()
+	nIn := len(o.inArrow.Fields())
+	for rd.Next() {
+		rec := rd.RecordBatch()
+		if int(rec.NumCols()) != nIn+1 {
+			return fmt.Errorf("OVER window: stored chunk has %d columns, want %d", rec.NumCols(), nIn+1)
+		}
+		in := array.NewRecordBatch(o.inArrow, rec.Columns()[:nIn], rec.NumRows())
+		rs.recs = append(rs.recs, restoredRec{rec: in, seqs: vec.Values[int64](rec.Column(nIn))})
+	}
+	if err := rd.Err(); err != nil {
+		return fmt.Errorf("OVER window: stored chunk: %w", err)
+	}
+	return nil
+}
+
+// restoredRec is a batch of a record chunk: the rows and their arrival
+// numbers.
+type restoredRec struct {
+	rec  arrow.RecordBatch
+	seqs []int64
+}
+
+// keepRestored queues the rows of the restored batches the watermark has
+// not passed, keeping the batches as the window's records.
+func (o *Over) keepRestored(recs []restoredRec) {
+	for _, r := range recs {
+		n := int(r.rec.NumRows())
+		o.keyBufs = rowcodec.Rows(o.keyBufs, n)
+		o.partEnc.Append(o.keyBufs, r.rec)
+		tcol := r.rec.Column(o.cfg.Time)
+		tss := vec.Values[int64](tcol)
+		id, kept := o.bats.next(), 0
+		for i := 0; i < n; i++ {
+			if !o.pendingAt(tcol, tss, i, o.wm) {
+				continue // released before the checkpoint
+			}
+			o.part(o.keyBufs[i]).pending.insert(pendingEntry{ts: tss[i], seq: r.seqs[i], ref: batch.RowRef{Rec: id, Row: uint32(i)}})
+			kept++
+		}
+		if kept > 0 {
+			o.bats.add(keptRec{rec: r.rec, live: kept, wm0: window.NoWatermark, restored: true})
+		}
+		r.rec.Release()
+	}
+}
