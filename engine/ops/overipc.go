@@ -145,8 +145,11 @@ func (o *Over) restoreRecords(rs *overRestore, value []byte) error {
 		if int(rec.NumCols()) != nIn+1 {
 			return fmt.Errorf("OVER window: stored chunk has %d columns, want %d", rec.NumCols(), nIn+1)
 		}
+		// The reader releases rec at Next: the new record retains the
+		// input columns, and the arrival numbers are copied out.
 		in := array.NewRecordBatch(o.inArrow, rec.Columns()[:nIn], rec.NumRows())
-		rs.recs = append(rs.recs, restoredRec{rec: in, seqs: vec.Values[int64](rec.Column(nIn))})
+		seqs := append([]int64(nil), vec.Values[int64](rec.Column(nIn))...)
+		rs.recs = append(rs.recs, restoredRec{rec: in, seqs: seqs})
 	}
 	if err := rd.Err(); err != nil {
 		return fmt.Errorf("OVER window: stored chunk: %w", err)
