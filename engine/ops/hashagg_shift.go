@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"slices"
+
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/tocsin-db/tocsin/engine/batch"
@@ -262,7 +264,7 @@ func (h *HashAgg) partialState(a int, rec arrow.RecordBatch, arrs []arrow.Array)
 		m.partialOK = append(m.partialOK, false)
 		m.partialCap = append(m.partialCap, 0)
 	}
-	if m.partialOK[a] && sameArrays(m.partialOf[a], arrs) {
+	if m.partialOK[a] && slices.Equal(m.partialOf[a], arrs) {
 		return m.partial[a], nil
 	}
 	st := m.partial[a]
@@ -299,18 +301,6 @@ func (h *HashAgg) partialState(a int, rec arrow.RecordBatch, arrs []arrow.Array)
 	}
 	m.partialOK[a] = true
 	return m.partial[a], nil
-}
-
-func sameArrays(a, b []arrow.Array) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func releaseAll(arrs []arrow.Array) {

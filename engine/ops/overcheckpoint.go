@@ -60,45 +60,21 @@ type overCkpt struct {
 	from uint32
 	// idx is pendingRecord's scratch.
 	idx []int32
-	// open is the chunk being filled; sealed are full chunks not written
-	// yet.
-	open   overChunk
-	sealed []overChunk
 	// stored are the written chunks, oldest first.
 	stored []storedChunk
 	next   uint64
 	// dirty is the partitions that released rows since the last
 	// checkpoint.
 	dirty []*overPart
-	// free are the buffers of written chunks, for the next chunks (a
-	// fresh megabyte costs its page faults on every chunk).
-	free [][]byte
 }
 
-// overChunk is the encoding of arrived rows after chunkPrefix bytes of
-// room, where the chunk's largest time (maxTS) goes in front of them
-// when written.
+// overChunk is a row chunk being written: its rows' encoding and their
+// largest time.
 type overChunk struct {
 	rows  []byte
 	maxTS int64
 	n     int
 }
-
-// chunkPrefix is the room before a chunk's rows for its largest time.
-const chunkPrefix = binary.MaxVarintLen64
-
-// value returns the stored form of a chunk: its largest time, then its
-// rows. It writes into the chunk's room, so the rows are not copied.
-func (ch *overChunk) value() []byte {
-	var tmp [binary.MaxVarintLen64]byte
-	m := binary.PutVarint(tmp[:], ch.maxTS)
-	v := ch.rows[chunkPrefix-m:]
-	copy(v, tmp[:m])
-	return v
-}
-
-// maxFreeChunks bounds the chunk buffers kept for reuse.
-const maxFreeChunks = 8
 
 type storedChunk struct {
 	id    uint64
@@ -116,26 +92,11 @@ func chunkKey(kind byte, id uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{kind}, id)
 }
 
-// add appends a pending row to the open chunk.
-func (c *overCkpt) add(key []byte, ts, seq int64, row []byte) {
-	if c.open.rows == nil {
-		if n := len(c.free); n > 0 {
-			c.open.rows, c.free[n-1] = c.free[n-1], nil
-			c.free = c.free[:n-1]
-		} else {
-			c.open.rows = make([]byte, chunkPrefix, overChunkBytes+4<<10)
-		}
-	}
-	c.open.add(key, ts, seq, row)
-	if len(c.open.rows) >= overChunkBytes {
-		c.sealed = append(c.sealed, c.open)
-		c.open = overChunk{}
-	}
-}
-
 func (ch *overChunk) add(key []byte, ts, seq int64, row []byte) {
 	if ch.n == 0 {
 		ch.maxTS = ts
+		// Room for the largest time, written in front when stored.
+		ch.rows = make([]byte, binary.MaxVarintLen64, overChunkBytes+4<<10)
 	}
 	ch.maxTS = max(ch.maxTS, ts)
 	ch.n++
@@ -176,18 +137,38 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 		for _, ch := range c.stored {
 			s.Delete(chunkKey(ch.kind, ch.id))
 		}
-		c.stored, c.sealed, c.open = c.stored[:0], c.sealed[:0], overChunk{}
+		c.stored = c.stored[:0]
+		// Row chunks, since restored records have no consecutive
+		// arrival numbers for record chunks (every queued row is pending).
+		var ch overChunk
+		putRows := func() {
+			if ch.n == 0 {
+				return
+			}
+			var tmp [binary.MaxVarintLen64]byte
+			m := binary.PutVarint(tmp[:], ch.maxTS)
+			v := ch.rows[binary.MaxVarintLen64-m:]
+			copy(v, tmp[:m])
+			s.Put(chunkKey(chunkRows, c.next), v)
+			c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS, kind: chunkRows})
+			c.next++
+			ch = overChunk{}
+		}
 		enc := o.rowEncodings()
 		for _, p := range o.parts {
 			q := &p.pending
 			for i := range q.len() {
 				e := q.row(i)
-				c.add([]byte(p.key), e.ts, e.seq, enc(e.ref))
+				ch.add([]byte(p.key), e.ts, e.seq, enc(e.ref))
+				if len(ch.rows) >= overChunkBytes {
+					putRows()
+				}
 			}
 			if p.started {
 				putState(p)
 			}
 		}
+		putRows()
 		c.from = o.bats.next()
 	} else {
 		if err := o.writeArrived(s); err != nil {
@@ -207,22 +188,6 @@ func (o *Over) Checkpoint(s state.Sink, full bool) error {
 		}
 		c.stored = kept
 	}
-	if c.open.n > 0 {
-		c.sealed = append(c.sealed, c.open)
-		c.open = overChunk{}
-	}
-	for _, ch := range c.sealed {
-		if ch.maxTS+o.cfg.Plus > o.wm {
-			s.Put(chunkKey(chunkRows, c.next), ch.value())
-			c.stored = append(c.stored, storedChunk{id: c.next, maxTS: ch.maxTS, kind: chunkRows})
-			c.next++
-		} // else released before it was written
-		if len(c.free) < maxFreeChunks {
-			c.free = append(c.free, ch.rows[:chunkPrefix])
-		}
-	}
-	clear(c.sealed)
-	c.sealed = c.sealed[:0]
 	for _, p := range c.dirty {
 		p.dirty = false
 	}
