@@ -130,8 +130,9 @@ func TestSDKConfinement(t *testing.T) {
 		"github.com/segmentio/kafka-go":      {"connectors/kafka", "cmd/tocsin/internal/bench"},
 		"github.com/jackc/pgx/v5/pgproto3":   {"pgwire"},
 		"github.com/twmb/franz-go/pkg/kfake": {"cmd/tocsin/internal/broker"},
-		// The latency producer pre-encodes Produce requests (bench only).
-		"github.com/twmb/franz-go/pkg/kmsg":   {"cmd/tocsin/internal/bench"},
+		// The latency producer pre-encodes Produce requests (bench only);
+		// the Kafka source sends its own Fetch requests (fetchconn.go).
+		"github.com/twmb/franz-go/pkg/kmsg":   {"cmd/tocsin/internal/bench", "connectors/kafka"},
 		"github.com/twmb/franz-go/pkg/kbin":   {"cmd/tocsin/internal/bench"},
 		"github.com/pingcap/tidb/pkg/parser":  {"sql/parser"},
 		"github.com/spf13/cobra":              {"cmd/tocsin"},

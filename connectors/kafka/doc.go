@@ -2,17 +2,21 @@
 // reads a topic's partitions and decodes JSON records into Arrow batches,
 // plus the small producer and admin helpers (Writer, CreateTopic,
 // PartitionEnds) that the demo generator and tests use. It is the only
-// package that imports github.com/segmentio/kafka-go.
+// package that imports github.com/segmentio/kafka-go (and, besides the
+// bench harness, franz-go's kmsg protocol types).
 //
 // # Reading
 //
 // Open looks the topic up once, resolves every partition's start offset
 // (checkpoint offsets first, then the start mode; both resolved before
 // Open returns, so "latest" means "latest as of Open"), and starts one
-// reader goroutine per partition. A reader owns a kafka.Conn to its
-// partition's leader and issues one fetch at a time
-// (Conn.ReadBatchWith, at most FetchMaxBytes, waiting at most MaxWait for
-// FetchMinBytes): one fetch becomes one connectors.Batch of at most
+// reader goroutine per partition. A reader owns two connections to its
+// partition's leader: kafka-go's Conn for offsets, and its own for
+// fetches (fetchconn.go), on which it sends one Fetch request at a time
+// (at most FetchMaxBytes, waiting at most MaxWait for FetchMinBytes) and
+// walks the returned record batches in the response buffer (records.go:
+// v2 batches, every compression codec, transaction markers skipped, CRCs
+// checked). One fetch becomes one connectors.Batch of at most
 // MaxBatchRows records, decoded by its own format.JSONDecoder. Records
 // that do not decode, or are larger than SourceSpec.MaxRecordBytes, go to
 // Batch.Rejects. Batches cover their partition's offsets contiguously:

@@ -1,13 +1,12 @@
 package kafka
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
+	"strconv"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -26,8 +25,14 @@ type partitionReader struct {
 	dialer    *kafkago.Dialer
 	dec       *format.JSONDecoder
 
+	// conn is kafka-go's connection to the partition's leader, for
+	// offsets; fc is the reader's own connection to it, for fetches
+	// (fetchconn.go).
 	conn *kafkago.Conn
-	// unwatch stops the context hook that closes conn on cancellation.
+	fc   *fetchConn
+	walk recordWalker
+	// unwatch stops the context hook that closes the connections on
+	// cancellation.
 	unwatch func() bool
 	// offset is the next offset to fetch.
 	offset int64
@@ -35,14 +40,9 @@ type partitionReader struct {
 	outOfRange bool
 	failures   int
 
-	// value is the reused buffer record values are read into (see
-	// fetch); slowNext makes the next fetch read its first record with
-	// ReadMessage, which allocates, because it did not fit in value.
-	value    []byte
-	slowNext bool
 	// avgRecord is the average size of the records of the last fetch
-	// that returned any (value plus key plus wireOverhead), sizing the
-	// next fetch (0: unknown, fetch FetchMaxBytes).
+	// that returned any (value plus wireOverhead), sizing the next fetch
+	// (0: unknown, fetch FetchMaxBytes).
 	avgRecord int
 	// lastRecords is how many records the last fetch read: the next
 	// batch's offsets are sized for as many.
@@ -54,10 +54,6 @@ type partitionReader struct {
 // of the record batch header.
 const wireOverhead = 24
 
-// minValueBuf is the starting size of a reader's value buffer; it grows
-// to the source's record limit when a record does not fit.
-const minValueBuf = 64 << 10
-
 func (s *Source) newReader(partition int, mode connectors.StartMode, client *kafkago.Client) (*partitionReader, error) {
 	dec, err := format.NewJSONDecoder(s.cfg.Allocator, s.spec.Schema, format.JSONOptions{})
 	if err != nil {
@@ -68,35 +64,9 @@ func (s *Source) newReader(partition int, mode connectors.StartMode, client *kaf
 		partition: int32(partition),
 		mode:      mode,
 		client:    client,
-		dialer:    &kafkago.Dialer{ClientID: defaultClientID, Timeout: s.cfg.RequestTimeout, DialFunc: dialBuffered},
+		dialer:    &kafkago.Dialer{ClientID: defaultClientID, Timeout: s.cfg.RequestTimeout},
 		dec:       dec,
 	}, nil
-}
-
-// connReadBuffer is the read buffer of a partition reader's connection.
-const connReadBuffer = 256 << 10
-
-// bufferedConn is a net.Conn whose reads go through a large buffer.
-// kafka-go reads a connection through a 4 KiB bufio.Reader, so without
-// it a 1 MiB fetch response took 256 read system calls (a CPU profile of
-// BenchmarkSourceDemoEvents showed about a tenth of the reader's time in
-// read(2)). Deadlines and Close go to the connection; data already
-// buffered is returned whatever the deadline.
-type bufferedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-// Read implements net.Conn.
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
-
-// dialBuffered is the partition readers' kafkago.Dialer.DialFunc.
-func dialBuffered(ctx context.Context, network, address string) (net.Conn, error) {
-	conn, err := (&net.Dialer{}).DialContext(ctx, network, address)
-	if err != nil {
-		return nil, err
-	}
-	return &bufferedConn{Conn: conn, r: bufio.NewReaderSize(conn, connReadBuffer)}, nil
 }
 
 // dial connects to the leader described by p.
@@ -105,7 +75,12 @@ func (r *partitionReader) dial(ctx context.Context, p *kafkago.Partition) error 
 	if err != nil {
 		return err
 	}
-	r.conn = conn
+	fc, err := dialFetch(ctx, net.JoinHostPort(p.Leader.Host, strconv.Itoa(p.Leader.Port)))
+	if err != nil {
+		_ = conn.Close()
+		return err
+	}
+	r.conn, r.fc = conn, fc
 	return nil
 }
 
@@ -122,11 +97,11 @@ func (r *partitionReader) resolve(mode connectors.StartMode) (int64, error) {
 	return r.conn.ReadFirstOffset()
 }
 
-// watch makes cancellation of ctx close the current connection, which
+// watch makes cancellation of ctx close the current connections, which
 // unblocks an in-flight fetch.
 func (r *partitionReader) watch(ctx context.Context) {
-	conn := r.conn
-	r.unwatch = context.AfterFunc(ctx, func() { _ = conn.Close() })
+	conn, fc := r.conn, r.fc
+	r.unwatch = context.AfterFunc(ctx, func() { _ = conn.Close(); _ = fc.Close() })
 }
 
 func (r *partitionReader) closeConn() {
@@ -136,7 +111,8 @@ func (r *partitionReader) closeConn() {
 	}
 	if r.conn != nil {
 		_ = r.conn.Close()
-		r.conn = nil
+		_ = r.fc.Close()
+		r.conn, r.fc = nil, nil
 	}
 }
 
@@ -183,9 +159,6 @@ func (r *partitionReader) run(ctx context.Context, out chan<- *connectors.Batch)
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, kafkago.OffsetOutOfRange):
-			// kafka-go leaves the rest of an errored fetch response
-			// unread, so the connection cannot be reused.
-			r.closeConn()
 			r.outOfRange = true
 		default:
 			r.closeConn()
@@ -258,86 +231,46 @@ func (r *partitionReader) resetOffset() error {
 // fetch issues one fetch at r.offset and decodes what it returns into a
 // batch (nil if it returned nothing).
 //
-// Records are read with Batch.Read into a buffer the reader reuses,
-// rather than Batch.ReadMessage, which allocates every key and value: the
-// decoder does not retain the bytes. A fetch asks for about MaxBatchRows
-// records' worth of bytes (fetchBytes), because kafka-go reads whatever
-// the batch leaves unread off the socket at Close: a 1 MiB fetch of small
-// records cut at MaxBatchRows discarded most of what it transferred, and
-// the next fetch transferred it again.
+// A fetch asks for about MaxBatchRows records' worth of bytes
+// (fetchBytes): what a batch leaves unread is fetched again, so a 1 MiB
+// fetch of small records cut at MaxBatchRows would transfer most of its
+// bytes twice. Values are decoded straight from the response buffer: the
+// decoder does not retain them.
 func (r *partitionReader) fetch() (*connectors.Batch, error) {
 	cfg := &r.src.cfg
-	if err := r.conn.SetReadDeadline(time.Now().Add(cfg.MaxWait + cfg.RequestTimeout)); err != nil {
-		return nil, err
-	}
-	if _, err := r.conn.Seek(r.offset, kafkago.SeekAbsolute|kafkago.SeekDontCheck); err != nil {
+	if err := r.fc.conn.SetDeadline(time.Now().Add(cfg.MaxWait + cfg.RequestTimeout)); err != nil {
 		return nil, err
 	}
 	maxBytes := r.fetchBytes()
-	kb := r.conn.ReadBatchWith(kafkago.ReadBatchConfig{
-		MinBytes: min(cfg.FetchMinBytes, maxBytes),
-		MaxBytes: maxBytes,
-		MaxWait:  cfg.MaxWait,
-	})
-	b := &connectors.Batch{Partition: r.partition, FirstOffset: r.offset, HighWatermark: kb.HighWaterMark(),
-		Offsets: make([]int64, 0, min(max(r.lastRecords, 64), cfg.MaxBatchRows))}
-	if len(r.value) == 0 {
-		r.value = make([]byte, min(minValueBuf, r.src.maxRecord+1))
+	res, err := r.fc.fetch(r.src.opts.topic, r.partition, r.offset, min(cfg.FetchMinBytes, maxBytes), maxBytes, cfg.MaxWait)
+	if err != nil {
+		return nil, err
 	}
-	var readErr error
+	b := &connectors.Batch{Partition: r.partition, FirstOffset: r.offset, HighWatermark: res.highWatermark,
+		Offsets: make([]int64, 0, min(max(r.lastRecords, 64), cfg.MaxBatchRows))}
 	var records, wire int
+	w := &r.walk
+	w.reset(res.batches, r.offset)
 	for records < cfg.MaxBatchRows {
-		if r.slowNext {
-			// The record did not fit in r.value last time: read it the
-			// allocating way (it is rejected as oversized).
-			r.slowNext = false
-			msg, err := kb.ReadMessage()
-			if err != nil {
-				readErr = err
-				break
-			}
-			records++
-			wire += len(msg.Key) + len(msg.Value) + wireOverhead
-			r.decode(b, msg.Offset, msg.Value)
-			continue
-		}
-		n, err := kb.Read(r.value)
-		if errors.Is(err, io.ErrShortBuffer) {
-			// kafka-go rolled the batch back to this record and broke it:
-			// retry from here with a larger buffer, or the slow way.
-			if len(r.value) <= r.src.maxRecord {
-				r.value = make([]byte, r.src.maxRecord+1)
-			} else {
-				r.slowNext = true
-			}
+		off, value, ok, werr := w.next()
+		if werr != nil {
+			err = werr
 			break
 		}
-		if err != nil {
-			readErr = err
+		if !ok {
 			break
 		}
-		// After Read the batch's offset is the record's offset plus one.
 		// A fetch may start before the requested offset (the broker
 		// returns whole record batches): skip those records.
-		off := kb.Offset() - 1
 		if off < r.offset {
 			continue
 		}
 		records++
-		wire += n + wireOverhead
-		r.decode(b, off, r.value[:n])
+		wire += len(value) + wireOverhead
+		r.decode(b, off, value)
 	}
-	next := kb.Offset()
-	err := kb.Close()
-	if errors.Is(err, io.ErrShortBuffer) {
-		err = nil // handled above: the next fetch starts at next
-	}
-	if err == nil && readErr != nil && !errors.Is(readErr, io.EOF) {
-		err = readErr
-	}
-	if errors.Is(err, kafkago.RequestTimedOut) {
-		err = nil // nothing arrived within MaxWait
-	}
+	next := w.resume
+	w.reset(nil, 0) // drop the references to the response
 	r.avgRecord, r.lastRecords = 0, records
 	if records > 0 {
 		r.avgRecord = wire / records

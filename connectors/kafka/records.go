@@ -1,0 +1,183 @@
+package kafka
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+
+	"github.com/segmentio/kafka-go/compress"
+)
+
+// recordWalker walks the records of a Fetch response's record batches
+// (Kafka's v2 format, "magic" 2, which every broker since 0.11 writes and
+// the only one Kafka 4 keeps). Values are slices of the response, or of
+// the walker's decompression buffer for compressed batches, valid until
+// the next call to next or reset.
+//
+// A response may end with a truncated batch (the broker cuts at its byte
+// limit); the walker stops before it, and the reader fetches it again
+// from its first unread offset. Control batches (transaction markers)
+// are skipped. A batch whose CRC does not match, an unknown compression
+// or a record that overruns its batch is an error: the reader drops the
+// connection and fetches again rather than skip records.
+type recordWalker struct {
+	// data is what is left of the response's batches.
+	data []byte
+	// recs is what is left of the current batch's records, left their
+	// count, base the batch's base offset and end the offset after it.
+	recs      []byte
+	left      int32
+	base, end int64
+	// open says a batch is underway.
+	open bool
+	// resume is the offset after the last record or batch walked: where
+	// the next fetch starts.
+	resume int64
+
+	inflate bytes.Buffer
+}
+
+// v2 record batch header layout.
+const (
+	batchLengthAt  = 8  // int32: bytes after this field
+	batchMagicAt   = 16 // int8
+	batchCRCAt     = 17 // uint32, CRC-32C of everything after it
+	batchAttrsAt   = 21 // int16
+	batchLastDelta = 23 // int32: last offset delta
+	batchCountAt   = 57 // int32: number of records
+	batchHeader    = 61
+)
+
+const (
+	attrCompression = 0x07
+	attrControl     = 0x20
+)
+
+var crc32c = crc32.MakeTable(crc32.Castagnoli)
+
+// errRecordBatch marks a malformed record batch.
+var errRecordBatch = errors.New("malformed kafka record batch")
+
+// reset starts walking batches; resume starts at from, the fetch's offset.
+func (w *recordWalker) reset(batches []byte, from int64) {
+	w.data, w.recs, w.left, w.open, w.resume = batches, nil, 0, false, from
+	w.inflate.Reset()
+}
+
+// nextBatch opens the next complete data batch, reporting false when
+// none is left.
+func (w *recordWalker) nextBatch() (bool, error) {
+	for {
+		if len(w.data) < batchHeader {
+			return false, nil
+		}
+		size := int64(int32(binary.BigEndian.Uint32(w.data[batchLengthAt:])))
+		if size < batchHeader-12 {
+			return false, fmt.Errorf("%w: batch length %d", errRecordBatch, size)
+		}
+		if 12+size > int64(len(w.data)) {
+			return false, nil // truncated by the broker's byte limit
+		}
+		b := w.data[:12+size]
+		w.data = w.data[12+size:]
+		if magic := b[batchMagicAt]; magic != 2 {
+			return false, fmt.Errorf("%w: message format v%d (Kafka before 0.11) is not supported", errRecordBatch, magic)
+		}
+		if crc := binary.BigEndian.Uint32(b[batchCRCAt:]); crc32.Checksum(b[batchAttrsAt:], crc32c) != crc {
+			return false, fmt.Errorf("%w: CRC mismatch", errRecordBatch)
+		}
+		base := int64(binary.BigEndian.Uint64(b))
+		end := base + int64(int32(binary.BigEndian.Uint32(b[batchLastDelta:]))) + 1
+		attrs := binary.BigEndian.Uint16(b[batchAttrsAt:])
+		if attrs&attrControl != 0 {
+			w.resume = max(w.resume, end)
+			continue
+		}
+		recs := b[batchHeader:]
+		if c := compress.Compression(attrs & attrCompression); c != compress.None {
+			codec := c.Codec()
+			if codec == nil {
+				return false, fmt.Errorf("%w: unknown compression %d", errRecordBatch, c)
+			}
+			w.inflate.Reset()
+			rd := codec.NewReader(bytes.NewReader(recs))
+			_, err := w.inflate.ReadFrom(rd)
+			_ = rd.Close()
+			if err != nil {
+				return false, fmt.Errorf("%w: %s: %v", errRecordBatch, codec.Name(), err)
+			}
+			recs = w.inflate.Bytes()
+		}
+		w.recs, w.left = recs, int32(binary.BigEndian.Uint32(b[batchCountAt:]))
+		w.base, w.end, w.open = base, end, true
+		return true, nil
+	}
+}
+
+// next returns the next record's offset and value (nil for a null
+// value), or ok false when no complete batch is left.
+func (w *recordWalker) next() (offset int64, value []byte, ok bool, err error) {
+	for w.left <= 0 {
+		if w.open {
+			// The batch is done: offsets up to its end may have been
+			// compacted away.
+			w.resume = max(w.resume, w.end)
+			w.open = false
+		}
+		more, err := w.nextBatch()
+		if !more || err != nil {
+			return 0, nil, false, err
+		}
+	}
+	w.left--
+	n, k := varint(w.recs)
+	if k <= 0 || n < 0 || int64(len(w.recs)-k) < n {
+		return 0, nil, false, fmt.Errorf("%w: record length", errRecordBatch)
+	}
+	rec := w.recs[k : k+int(n)]
+	w.recs = w.recs[k+int(n):]
+	// attributes (int8), timestamp delta (varlong), offset delta
+	// (varint), key and value (varint length, -1 for null, and bytes),
+	// headers (not read: rec ends the record).
+	if len(rec) < 1 {
+		return 0, nil, false, fmt.Errorf("%w: empty record", errRecordBatch)
+	}
+	_, k1 := varint(rec[1:]) // timestamp delta
+	p := 1 + k1
+	delta, k2 := varint(rec[max(p, 0):])
+	p += k2
+	keyLen, k := varint(rec[max(p, 0):])
+	p += k
+	if k1 <= 0 || k2 <= 0 || k <= 0 || keyLen > int64(len(rec)-p) {
+		return 0, nil, false, fmt.Errorf("%w: record header or key", errRecordBatch)
+	}
+	p += int(max(keyLen, 0))
+	valueLen, k := varint(rec[p:])
+	p += k
+	if k <= 0 || valueLen > int64(len(rec)-p) {
+		return 0, nil, false, fmt.Errorf("%w: record value", errRecordBatch)
+	}
+	if valueLen >= 0 {
+		value = rec[p : p+int(valueLen)]
+	}
+	offset = w.base + delta
+	w.resume = max(w.resume, offset+1)
+	return offset, value, true, nil
+}
+
+// varint decodes a zigzag varint as binary.Varint does (n <= 0 when b
+// holds none), with the one- and two-byte encodings of record fields
+// inline.
+func varint(b []byte) (v int64, n int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		u := uint64(b[0])
+		return int64(u>>1) ^ -int64(u&1), 1
+	}
+	if len(b) > 1 && b[1] < 0x80 {
+		u := uint64(b[0]&0x7f) | uint64(b[1])<<7
+		return int64(u>>1) ^ -int64(u&1), 2
+	}
+	return binary.Varint(b)
+}
