@@ -25,7 +25,10 @@ type tracker struct {
 
 	mu sync.Mutex
 	// Per event, indexed by seq (the latency phase numbers events 0..).
-	sendNs    []int64
+	sendNs []int64
+	// ackNs is when the broker acknowledged each event (kafka mode; the
+	// producer reports them once it is done).
+	ackNs     []int64
 	visNs     []int64 // -1 until visible
 	trackable []bool
 	tsOf      []int64
@@ -111,6 +114,16 @@ func (t *tracker) sentUpTo(n int, at int64) {
 	defer t.mu.Unlock()
 	for len(t.sendNs) < n {
 		t.sendNs = append(t.sendNs, at)
+	}
+}
+
+// ackedUpTo stamps the events up to n (exclusive) not stamped yet with
+// the instant the broker acknowledged them (ns since the tracker started).
+func (t *tracker) ackedUpTo(n int, at int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for len(t.ackNs) < n {
+		t.ackNs = append(t.ackNs, at)
 	}
 }
 
@@ -221,8 +234,9 @@ func (t *tracker) pending() int {
 }
 
 // latencies returns the measured events' latencies in nanoseconds,
-// sorted, and how many measured events never became visible.
-func (t *tracker) latencies(fromNs int64) (lat []int64, missing int) {
+// sorted, the same from the broker's acknowledgement (kafka mode, else
+// empty), and how many measured events never became visible.
+func (t *tracker) latencies(fromNs int64) (lat, fromAck []int64, missing int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for seq := range t.sendNs {
@@ -235,9 +249,13 @@ func (t *tracker) latencies(fromNs int64) (lat []int64, missing int) {
 			continue
 		}
 		lat = append(lat, t.visNs[seq]-t.sendNs[o])
+		if o < len(t.ackNs) {
+			fromAck = append(fromAck, t.visNs[seq]-t.ackNs[o])
+		}
 	}
 	slices.Sort(lat)
-	return lat, missing
+	slices.Sort(fromAck)
+	return lat, fromAck, missing
 }
 
 // percentile returns the nearest-rank p-quantile of sorted values.

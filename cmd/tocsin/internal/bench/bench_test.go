@@ -128,6 +128,11 @@ func TestLatencyRun(t *testing.T) {
 		if row.LatencySamples == 0 || row.LatencyMissing != 0 || row.LatencyP99Ms < row.LatencyP50Ms || row.LatencyP50Ms <= 0 {
 			t.Errorf("workload %s (%s): latency %+v", row.Workload, row.Mode, row)
 		}
+		// From the broker's acknowledgement (kafka only): after the send,
+		// so never longer than from the send.
+		if hasAck := row.AckLatencyP99Ms > 0; hasAck != (row.Mode == Kafka) || row.AckLatencyP99Ms > row.LatencyP99Ms {
+			t.Errorf("workload %s (%s): p99 %.3f ms, from the ack %.3f ms", row.Workload, row.Mode, row.LatencyP99Ms, row.AckLatencyP99Ms)
+		}
 	}
 }
 
@@ -218,9 +223,16 @@ func TestGroupAttribution(t *testing.T) {
 	if tr.visNs[1] != 300 || tr.visNs[2] >= 0 {
 		t.Fatalf("visible %v, want event 1 at 300 and event 2 not yet", tr.visNs)
 	}
-	lat, missing := tr.latencies(0)
-	if len(lat) != 2 || lat[0] != 100 || lat[1] != 200 || missing != 1 {
-		t.Fatalf("latencies %v, missing %d", lat, missing)
+	lat, fromAck, missing := tr.latencies(0)
+	if len(lat) != 2 || lat[0] != 100 || lat[1] != 200 || missing != 1 || len(fromAck) != 0 {
+		t.Fatalf("latencies %v, from ack %v, missing %d", lat, fromAck, missing)
+	}
+	// With acknowledgements (kafka mode), latencies also run from them:
+	// events 0 and 1 were acknowledged at 150, event 2 at 180.
+	tr.ackedUpTo(2, 150)
+	tr.ackedUpTo(3, 180)
+	if _, fromAck, _ = tr.latencies(0); len(fromAck) != 2 || fromAck[0] != 50 || fromAck[1] != 150 {
+		t.Fatalf("latencies from ack %v, want [50 150]", fromAck)
 	}
 }
 

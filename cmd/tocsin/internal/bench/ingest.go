@@ -83,6 +83,13 @@ type Result struct {
 	AppendP50Ms float64 `json:"append_p50_ms,omitempty"`
 	AppendP99Ms float64 `json:"append_p99_ms,omitempty"`
 	AppendMaxMs float64 `json:"append_max_ms,omitempty"`
+	// AckLatencyP50Ms and AckLatencyP99Ms are a kafka-mode latency run's
+	// latencies counted from the broker's acknowledgement of the event
+	// (its arrival in the partition's log) instead of its send: Tocsin's
+	// part alone, when the producer and broker fall behind the offered
+	// rate.
+	AckLatencyP50Ms float64 `json:"ack_latency_p50_ms,omitempty"`
+	AckLatencyP99Ms float64 `json:"ack_latency_p99_ms,omitempty"`
 	// ProducerCPUSeconds is the CPU time the producer process (producer
 	// and broker) spent while sending, over ProducerWallSeconds.
 	ProducerCPUSeconds  float64 `json:"producer_cpu_seconds,omitempty"`

@@ -104,6 +104,8 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 			Rate: spec.Rate, Duration: sendFor, BaseMs: baseMs}
 		pp = startProducer(ctx, spec.Self, ps, func(n int, at int64) {
 			t.sentUpTo(n, at-t.start.UnixNano())
+		}, func(n int, at int64) {
+			t.ackedUpTo(n, at-t.start.UnixNano())
 		})
 	}
 	plan := planLatency(w, spec, sendFor, baseMs, t)
@@ -169,7 +171,7 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	lat, missing := t.latencies(warmupNs)
+	lat, fromAck, missing := t.latencies(warmupNs)
 	res := &Result{Events: int64(len(t.sendNs)), OfferedRate: spec.Rate, LatencySamples: len(lat), LatencyMissing: missing}
 	if pres != nil {
 		res.ProducerLagMs = pres.LatencyMaxMs
@@ -180,6 +182,10 @@ func runLatency(ctx context.Context, spec Spec, logw io.Writer) (*Result, error)
 		res.LatencyP50Ms = float64(percentile(lat, 0.50)) / 1e6
 		res.LatencyP99Ms = float64(percentile(lat, 0.99)) / 1e6
 		res.LatencyMaxMs = float64(lat[len(lat)-1]) / 1e6
+	}
+	if len(fromAck) > 0 {
+		res.AckLatencyP50Ms = float64(percentile(fromAck, 0.50)) / 1e6
+		res.AckLatencyP99Ms = float64(percentile(fromAck, 0.99)) / 1e6
 	}
 	res.PeakRSS = peakRSS()
 	return res, nil

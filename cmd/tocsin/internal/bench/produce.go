@@ -46,8 +46,10 @@ import (
 //     the requests of the chunks now due; the latency run takes that
 //     instant as those events' send time, as the in-process producer of
 //     memory mode does.
-//  4. Once the broker has acknowledged every request it prints
-//     resultLine and its Result: how far behind schedule it fell
+//  4. Once the broker has acknowledged every request it prints, per
+//     chunk, how many events had been sent up to it and the instant the
+//     broker acknowledged it (ackedLine), then resultLine and its
+//     Result: how far behind schedule it fell
 //     (LatencyMaxMs; the offered rate was not met when it is large), how
 //     long the broker took to acknowledge events after their send time
 //     (AppendP50Ms...), and its CPU time while sending.
@@ -61,6 +63,7 @@ const kindProduce = "produce"
 const (
 	readyLine  = "ready "
 	sentLine   = "sent "
+	ackedLine  = "acked "
 	resultLine = "result "
 )
 
@@ -150,6 +153,11 @@ func runProducer(ctx context.Context, spec Spec, stdin io.Reader, stdout io.Writ
 	res := &Result{Events: int64(total), OfferedRate: spec.Rate, LatencyMaxMs: float64(lag) / 1e6,
 		WallSeconds: iv.Wall.Seconds(), CPUSeconds: (iv.User + iv.Sys).Seconds()}
 	res.AppendP50Ms, res.AppendP99Ms, res.AppendMaxMs = wp.ackPercentiles()
+	for k, c := range chunks {
+		if err := writeLine(out, "%s%d %d", ackedLine, c.to, wp.ackedAt(k)); err != nil {
+			return err
+		}
+	}
 	js, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -202,10 +210,10 @@ type producerProc struct {
 	res    Result
 }
 
-// startProducer starts the producer process of spec; sent is called with
-// each of its sentLine reports (events sent so far, Unix ns). Errors show
-// in ready and wait.
-func startProducer(ctx context.Context, self Command, spec Spec, sent func(n int, at int64)) *producerProc {
+// startProducer starts the producer process of spec; sent and acked are
+// called with each of its sentLine and ackedLine reports (events sent so
+// far, Unix ns). Errors show in ready and wait.
+func startProducer(ctx context.Context, self Command, spec Spec, sent, acked func(n int, at int64)) *producerProc {
 	pp := &producerProc{addr: make(chan string, 1), result: make(chan error, 1), done: make(chan struct{})}
 	fail := func(err error) *producerProc {
 		pp.result <- err
@@ -237,11 +245,14 @@ func startProducer(ctx context.Context, self Command, spec Spec, sent func(n int
 		for sc.Scan() {
 			line := sc.Text()
 			if rest, ok := strings.CutPrefix(line, sentLine); ok {
-				n, at, _ := strings.Cut(rest, " ")
-				nv, err1 := strconv.Atoi(n)
-				atv, err2 := strconv.ParseInt(at, 10, 64)
-				if err1 == nil && err2 == nil {
+				if nv, atv, ok := parseCountAt(rest); ok {
 					sent(nv, atv)
+				}
+				continue
+			}
+			if rest, ok := strings.CutPrefix(line, ackedLine); ok {
+				if nv, atv, ok := parseCountAt(rest); ok {
+					acked(nv, atv)
 				}
 				continue
 			}
@@ -264,6 +275,14 @@ func startProducer(ctx context.Context, self Command, spec Spec, sent func(n int
 		}
 	}()
 	return pp
+}
+
+// parseCountAt parses a sentLine's or ackedLine's "<events> <Unix ns>".
+func parseCountAt(s string) (int, int64, bool) {
+	n, at, _ := strings.Cut(s, " ")
+	nv, err1 := strconv.Atoi(n)
+	atv, err2 := strconv.ParseInt(at, 10, 64)
+	return nv, atv, err1 == nil && err2 == nil
 }
 
 // ready returns the address of the producer's broker once the producer

@@ -250,6 +250,10 @@ func (wp *wireProducer) wait(ctx context.Context) error {
 	}
 }
 
+// ackedAt returns chunk k's acknowledgement instant (Unix ns). Call it
+// after wait.
+func (wp *wireProducer) ackedAt(k int) int64 { return wp.sentNs[k].Load() + wp.ackNs[k] }
+
 // ackPercentiles returns the p50, p99 and maximum acknowledgement delay
 // over events (each chunk's delay weighs its event count), in ms. Call
 // it after wait.
