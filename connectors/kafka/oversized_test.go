@@ -11,12 +11,9 @@ import (
 	"github.com/tocsin-db/tocsin/connectors"
 )
 
-// TestSourceOversizedRecordInsideABatch: a record too large for the
-// reader's buffer, after others in the same record batch, is rejected
-// once, and the records around it are read once each. The fetch that
-// reads it the slow way (ReadMessage) gets the whole record batch, from
-// before the requested offset; kafka-go's ReadMessage skips those
-// records itself, the fast path (Batch.Read) skips them in fetch.
+// TestSourceOversizedRecordInsideABatch: a record over the source's size
+// limit, between others in the same record batch, is rejected once, and
+// the records around it are read once each.
 func TestSourceOversizedRecordInsideABatch(t *testing.T) {
 	_, brokers := startCluster(t, kfake.SeedTopics(1, "events"))
 	values := []string{
