@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 
 	"github.com/segmentio/kafka-go/compress"
 )
@@ -37,6 +38,9 @@ type recordWalker struct {
 	resume int64
 
 	inflate bytes.Buffer
+	// inflateLimit bounds what one compressed batch may decompress to
+	// (0: maxInflated).
+	inflateLimit int
 }
 
 // v2 record batch header layout.
@@ -56,6 +60,48 @@ const (
 )
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
+
+// maxInflated bounds what one compressed batch may decompress to.
+const maxInflated = maxFetchResponse
+
+// xerialMagic starts snappy data in the xerial framing (Java clients):
+// a 16-byte header, then blocks, each after its 4-byte big-endian length.
+var xerialMagic = []byte{0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0}
+
+// checkSnappySizes rejects snappy data whose framing or block headers
+// claim more than the data holds or than limit. kafka-go's snappy
+// reader allocates what they claim before it reads anything: a 4-byte
+// frame length of 3.9 GB in a few hundred bytes (found by
+// FuzzRecordWalker) is allocated as such.
+func checkSnappySizes(c compress.Compression, data []byte, limit int) error {
+	if c != compress.Snappy {
+		return nil
+	}
+	block := func(b []byte) error {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(limit) {
+			return fmt.Errorf("%w: snappy block of %d bytes", errRecordBatch, n)
+		}
+		return nil
+	}
+	if len(data) < 16 || !bytes.Equal(data[:8], xerialMagic) {
+		return block(data)
+	}
+	for rest := data[16:]; len(rest) > 0; {
+		if len(rest) < 4 {
+			return fmt.Errorf("%w: truncated snappy frame", errRecordBatch)
+		}
+		n := binary.BigEndian.Uint32(rest)
+		if uint64(n) > uint64(len(rest)-4) {
+			return fmt.Errorf("%w: snappy frame of %d bytes in %d", errRecordBatch, n, len(rest)-4)
+		}
+		if err := block(rest[4 : 4+n]); err != nil {
+			return err
+		}
+		rest = rest[4+n:]
+	}
+	return nil
+}
 
 // errRecordBatch marks a malformed record batch.
 var errRecordBatch = errors.New("malformed kafka record batch")
@@ -101,12 +147,22 @@ func (w *recordWalker) nextBatch() (bool, error) {
 			if codec == nil {
 				return false, fmt.Errorf("%w: unknown compression %d", errRecordBatch, c)
 			}
+			limit := w.inflateLimit
+			if limit <= 0 {
+				limit = maxInflated
+			}
+			if err := checkSnappySizes(c, recs, limit); err != nil {
+				return false, err
+			}
 			w.inflate.Reset()
 			rd := codec.NewReader(bytes.NewReader(recs))
-			_, err := w.inflate.ReadFrom(rd)
+			_, err := w.inflate.ReadFrom(io.LimitReader(rd, int64(limit)+1))
 			_ = rd.Close()
 			if err != nil {
 				return false, fmt.Errorf("%w: %s: %v", errRecordBatch, codec.Name(), err)
+			}
+			if w.inflate.Len() > limit {
+				return false, fmt.Errorf("%w: %s: records inflate to more than %d bytes", errRecordBatch, codec.Name(), limit)
 			}
 			recs = w.inflate.Bytes()
 		}

@@ -193,7 +193,22 @@ func TestRecordWalkerRejectsDamage(t *testing.T) {
 	binary.BigEndian.PutUint32(unknownCodec[batchCRCAt:], crc32.Checksum(unknownCodec[batchAttrsAt:], crc32c))
 	badSize := bytes.Clone(good)
 	binary.BigEndian.PutUint32(badSize[batchLengthAt:], 10)
+	// Snappy sizes that kafka-go's reader would allocate: an xerial
+	// frame claiming 3.9 GB in a few bytes, and a raw block whose
+	// decoded length is 4 GB.
+	xerialBomb := append(append(append([]byte{}, xerialMagic...), 0, 0, 0, 1, 0, 0, 0, 1), 0xeb, 0x5f, 0, 0, 1, 2, 3)
+	rawBomb := binary.AppendUvarint(nil, 4<<30)
+	withRecords := func(attrs int16, recs []byte) []byte {
+		b := appendTestBatch(t, nil, 0, 0, 0, vals("x"))
+		b = append(b[:batchHeader], recs...)
+		b[batchAttrsAt+1] = byte(attrs)
+		binary.BigEndian.PutUint32(b[batchLengthAt:], uint32(len(b)-12))
+		binary.BigEndian.PutUint32(b[batchCRCAt:], crc32.Checksum(b[batchAttrsAt:], crc32c))
+		return b
+	}
 	for name, b := range map[string][]byte{
+		"snappy frame":   withRecords(int16(compress.Snappy), xerialBomb),
+		"snappy block":   withRecords(int16(compress.Snappy), rawBomb),
 		"crc":            flip(len(good) - 2),
 		"magic":          oldMagic,
 		"count overruns": overrun,
@@ -207,6 +222,24 @@ func TestRecordWalkerRejectsDamage(t *testing.T) {
 			t.Errorf("%s: records %q, err %v; want errRecordBatch", name, got, err)
 		}
 	}
+
+	// A batch that inflates past the limit is an error, each codec; at
+	// the limit it reads.
+	for c := compress.Gzip; c <= compress.Zstd; c++ {
+		v := strings.Repeat("z", 4000)
+		b := appendTestBatch(t, nil, 0, int16(c), 1, vals(v, v))
+		var w recordWalker
+		w.reset(b, 0)
+		w.inflateLimit = 4000
+		if got, err := walkAll(&w); !errors.Is(err, errRecordBatch) {
+			t.Errorf("%v past the limit: records %d bytes, err %v", c, len(got), err)
+		}
+		w.reset(b, 0)
+		w.inflateLimit = 2 * 4010
+		if got, err := walkAll(&w); err != nil || len(got) != 2*(2+len(v))+1 {
+			t.Errorf("%v within the limit: %d bytes, err %v", c, len(got), err)
+		}
+	}
 }
 
 // FuzzRecordWalker: any bytes walk to records or an error, without a
@@ -218,14 +251,12 @@ func FuzzRecordWalker(f *testing.F) {
 	f.Add(appendTestBatch(f, nil, 9, attrControl, 0, vals("m")), false)
 	f.Fuzz(func(t *testing.T, b []byte, fix bool) {
 		if fix && len(b) >= batchHeader {
-			// Make the bytes one uncompressed batch with a good CRC, so
-			// the fuzzer reaches the records rather than stop at the
-			// checksum. Compressed payloads are left out: kafka-go's
-			// codecs trust the sizes in their frames (a snappy chunk
-			// header claiming 3.9 GB is allocated), which only a CRC
-			// that matches would reach.
+			// Make the bytes one batch with a good CRC, so the fuzzer
+			// reaches the records and the codecs rather than stop at
+			// the checksum. (It found a snappy frame header claiming
+			// 3.9 GB, which kafka-go's reader allocated: see
+			// checkSnappySizes.)
 			b[batchMagicAt] = 2
-			b[batchAttrsAt+1] &^= attrCompression
 			binary.BigEndian.PutUint32(b[batchLengthAt:], uint32(len(b)-12))
 			binary.BigEndian.PutUint32(b[batchCRCAt:], crc32.Checksum(b[batchAttrsAt:], crc32c))
 		}
