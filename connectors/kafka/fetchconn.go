@@ -42,7 +42,7 @@ const maxFetchResponse = 256 << 20
 type fetchConn struct {
 	conn net.Conn
 	r    *bufio.Reader
-	fmt  *kmsg.RequestFormatter
+	enc  *kmsg.RequestFormatter
 	// req and resp are reused across fetches; a fetch's record batches
 	// are slices of resp, valid until the next fetch.
 	req, resp []byte
@@ -62,7 +62,7 @@ func dialFetch(ctx context.Context, addr string) (*fetchConn, error) {
 	return &fetchConn{
 		conn: conn,
 		r:    bufio.NewReaderSize(conn, fetchReadBuffer),
-		fmt:  kmsg.NewRequestFormatter(kmsg.FormatterClientID(defaultClientID)),
+		enc:  kmsg.NewRequestFormatter(kmsg.FormatterClientID(defaultClientID)),
 	}, nil
 }
 
@@ -98,7 +98,7 @@ func (c *fetchConn) fetch(topic string, partition int32, offset int64, minBytes,
 	req.Topics = append(req.Topics, rt)
 
 	c.corr++
-	c.req = c.fmt.AppendRequest(c.req[:0], req, c.corr)
+	c.req = c.enc.AppendRequest(c.req[:0], req, c.corr)
 	if _, err := c.conn.Write(c.req); err != nil {
 		return fetchResult{}, err
 	}
