@@ -343,10 +343,15 @@ func TestSinkDelivery(t *testing.T) {
 	if n := len(broken.messages()); n != 0 || broken.attemptCount() != 1 {
 		t.Errorf("400 receiver: %d accepted, %d attempts; want 0 and 1 (no retry)", n, broken.attemptCount())
 	}
-	r := te.exec(t, "SELECT sink, health, sent, failed, retried FROM tocsin_sink_channels ORDER BY sink")
-	if len(r.rows) != 2 || r.rows[0][2].I != 1 || r.rows[0][4].I != 2 || r.rows[1][3].I != 1 {
-		t.Errorf("tocsin_sink_channels: %v", r.rows)
-	}
+	// The receiver records a message before the dispatcher sees the
+	// response and counts it, so the counters are polled.
+	waitFor(t, 10*time.Second, "channel counters", func() string {
+		r := te.exec(t, "SELECT sink, health, sent, failed, retried FROM tocsin_sink_channels ORDER BY sink")
+		if len(r.rows) != 2 || r.rows[0][2].I != 1 || r.rows[0][4].I != 2 || r.rows[1][3].I != 1 {
+			return fmt.Sprint(r.rows)
+		}
+		return ""
+	})
 }
 
 // TestSinkOutboxSurvivesRestart: a notification whose channel is down
