@@ -6,21 +6,23 @@ import (
 	"github.com/tocsin-db/tocsin/engine/state"
 )
 
-// Batch accumulates writes to commit atomically.
+// Batch accumulates writes to commit atomically, and runs of new
+// entries (state.RunSink) to ingest as tables just before.
 type Batch struct {
-	db    *pebble.DB
+	d     *DB
 	b     *pebble.Batch
 	bytes int64
+	runs  []run
 }
 
 // NewBatch returns an empty batch.
-func (d *DB) NewBatch() *Batch { return &Batch{db: d.db, b: d.db.NewBatch()} }
+func (d *DB) NewBatch() *Batch { return &Batch{d: d, b: d.db.NewBatch()} }
 
 // NewBatchWithSize returns an empty batch with room for about size bytes
 // of writes, so that filling it does not regrow (and copy) its buffer
 // step by step.
 func (d *DB) NewBatchWithSize(size int) *Batch {
-	return &Batch{db: d.db, b: d.db.NewBatchWithSize(size)}
+	return &Batch{d: d, b: d.db.NewBatchWithSize(size)}
 }
 
 // flushAbove is the batch size above which a commit is followed by a
@@ -70,17 +72,38 @@ func (s *prefixSink) Delete(key []byte) {
 	s.b.Delete(s.key)
 }
 
-// Merge appends another batch's writes to b.
+// AppendRun implements state.RunSink.
+func (s *prefixSink) AppendRun(from, end []byte, write func(put func(key, value []byte) error) error) {
+	prefix := s.prefix
+	s.b.runs = append(s.b.runs, run{
+		from: append(append([]byte(nil), prefix...), from...),
+		end:  append(append([]byte(nil), prefix...), end...),
+		write: func(put func(key, value []byte) error) error {
+			var key []byte
+			return write(func(k, v []byte) error {
+				key = append(append(key[:0], prefix...), k...)
+				return put(key, v)
+			})
+		},
+	})
+}
+
+// Merge appends another batch's writes and runs to b.
 func (b *Batch) Merge(other *Batch) error {
 	b.bytes += other.bytes
+	b.runs = append(b.runs, other.runs...)
 	err := b.b.Apply(other.b, nil)
 	_ = other.b.Close()
 	return err
 }
 
-// Commit writes the batch durably (fsync) and atomically.
+// Commit ingests the batch's runs (IngestRuns) if that has not been
+// done, then writes the batch durably (fsync) and atomically.
 func (b *Batch) Commit() error {
 	defer b.b.Close()
+	if err := b.IngestRuns(); err != nil {
+		return err
+	}
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		return err
 	}
@@ -88,10 +111,10 @@ func (b *Batch) Commit() error {
 		// The first flush writes the large batch out; the batch's memory
 		// is only let go once a second flush retires the memtable queue
 		// that still refers to it (measured: TestLargeCommitReleasesMemory).
-		if err := b.db.Flush(); err != nil {
+		if err := b.d.db.Flush(); err != nil {
 			return err
 		}
-		return b.db.Flush()
+		return b.d.db.Flush()
 	}
 	return nil
 }

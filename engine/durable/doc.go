@@ -3,7 +3,10 @@
 // statement), and the checkpoints (each view's operator state, view
 // rows, source offsets and counters, plus the dead-letter and late-row
 // tables), written one checkpoint at a time in a single atomic,
-// synced batch.
+// synced batch. New pages of append-only views (state.RunSink runs)
+// skip the batch: they are written as tables and ingested just before
+// it commits (runs.go), and the view's restore ignores those its
+// committed metadata does not cover.
 //
 // Key layout (IDs are big-endian so prefixes sort by object):
 //

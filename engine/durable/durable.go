@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/sstable"
@@ -15,7 +16,13 @@ import (
 
 // DB is the data directory's database.
 type DB struct {
-	db *pebble.DB
+	db   *pebble.DB
+	opts *pebble.Options
+	// runDir is where a checkpoint writes its runs' tables before
+	// ingesting them (batch.go).
+	runDir string
+	// runSeq numbers the run tables.
+	runSeq atomic.Uint64
 }
 
 // pebbleLogger sends Pebble's messages to slog at debug level (Pebble
@@ -47,6 +54,7 @@ func Open(dir string, log *slog.Logger) (*DB, error) {
 	for i := 1; i < len(opts.Levels); i++ {
 		opts.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.SnappyCompression }
 	}
+	opts.FS = vfs.Default
 	if dir == "" {
 		// No data directory: keep everything in memory.
 		opts.FS = vfs.NewMem()
@@ -55,7 +63,13 @@ func Open(dir string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", dir, err)
 	}
-	return &DB{db: db}, nil
+	d := &DB{db: db, opts: opts, runDir: opts.FS.PathJoin(dir, runDirName)}
+	// Tables left by a checkpoint that stopped before ingesting them.
+	if err := errors.Join(opts.FS.RemoveAll(d.runDir), opts.FS.MkdirAll(d.runDir, 0o755)); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state store %s: %w", dir, err)
+	}
+	return d, nil
 }
 
 // Close closes the database.

@@ -9,6 +9,26 @@ type Sink interface {
 	Delete(key []byte)
 }
 
+// RunSink is a Sink that also takes runs of new entries written outside
+// the checkpoint's batch (the append-only view store's pages): AppendRun
+// records the run, and write is called later, once, on the checkpoint
+// coordinator's goroutine while the caller's dataflow goes on, so it
+// must read only data that no longer changes. The run's entries are
+// made durable (an ingested table) before the rest of the checkpoint
+// commits, so they can outlive a checkpoint that then fails, or a crash
+// before its commit: the caller's restore must ignore entries that its
+// committed metadata does not cover.
+//
+// A run replaces every stored entry with a key in [from, end), and its
+// entries' keys, passed to put in increasing order, must lie in that
+// range. A full checkpoint (which the caller begins by deleting the
+// operator's entries in the batch) must not use runs: the batch
+// commits after them and would delete them.
+type RunSink interface {
+	Sink
+	AppendRun(from, end []byte, write func(put func(key, value []byte) error) error)
+}
+
 // Entries iterates an operator's stored state in key order for Restore;
 // the byte slices are valid only during the callback.
 type Entries func(fn func(key, value []byte) error) error

@@ -3,6 +3,7 @@ package view
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 	"unsafe"
@@ -37,6 +38,13 @@ import (
 // stored page is ever rewritten. A checkpoint of versions 1 and 2 (one
 // "r" entry per row) restores, and the next checkpoint replaces its
 // entries with pages.
+//
+// Through a state.RunSink, the new pages are a run that replaces the
+// page keys from the previous checkpoint's next row number on, written
+// after Checkpoint returns. A run can reach the disk without the
+// metadata of its checkpoint (a crash before the batch commits), so a
+// restore skips pages at or after the stored next row number, and the
+// next run deletes them.
 
 // appendVersion is the checkpoint version of an append-only store.
 const appendVersion = 3
@@ -283,7 +291,8 @@ func (s *Store) checkpointLog(sink state.Sink, full bool) error {
 		key = binary.BigEndian.AppendUint64(append(key[:0], 'r'), id)
 		sink.Delete(key)
 	}
-	if l.legacy != nil {
+	legacy := l.legacy != nil
+	if legacy {
 		// The legacy rows are all live rows: write them all as pages.
 		l.legacy, l.saved = nil, l.lo
 	}
@@ -299,31 +308,33 @@ func (s *Store) checkpointLog(sink state.Sink, full bool) error {
 		l.pages = l.pages[1:]
 	}
 	from := max(l.saved, l.lo)
-	var body, val []byte
-	rows := 0
-	flush := func() {
-		if rows == 0 {
-			return
-		}
-		val = append(binary.AppendUvarint(val[:0], uint64(rows)), body...)
-		sink.Put(pageKey(key, from), val)
-		l.pages = append(l.pages, from)
-		from += uint64(rows)
-		rows, body = 0, body[:0]
-	}
 	snap := s.current()
 	snap.lo = from
-	snap.each(func(row string) bool {
-		_, rest, _ := split(row)
-		body = binary.AppendUvarint(body, uint64(len(rest)))
-		body = append(body, rest...)
-		rows++
-		if rows >= pageRows || len(body) >= pageBytes {
-			flush()
+	if rs, ok := sink.(state.RunSink); ok && !full && !legacy {
+		// The page boundaries now; the pages' bytes later, off this
+		// goroutine, from the immutable chunks snap holds. The run
+		// replaces pages from saved on: any there are stale, left by a
+		// checkpoint that did not commit (restoreLogEntries skips them).
+		n := len(l.pages)
+		eachPage(snap, false, func(first uint64, _ []byte) { l.pages = append(l.pages, first) })
+		if len(l.pages) > n {
+			rs.AppendRun(pageKey(nil, l.saved), []byte{'p' + 1}, func(put func(key, value []byte) error) error {
+				var err error
+				k := make([]byte, 0, 9)
+				eachPage(snap, true, func(first uint64, value []byte) {
+					if err == nil {
+						err = put(pageKey(k, first), value)
+					}
+				})
+				return err
+			})
 		}
-		return true
-	})
-	flush()
+	} else {
+		eachPage(snap, true, func(first uint64, value []byte) {
+			sink.Put(pageKey(key, first), value)
+			l.pages = append(l.pages, first)
+		})
+	}
 	var w state.Writer
 	l.saved = s.nextID
 	w.Buf = binary.AppendUvarint(w.Buf[:0], s.nextID)
@@ -332,6 +343,56 @@ func (s *Store) checkpointLog(sink state.Sink, full bool) error {
 	sink.Put([]byte{'m'}, w.Buf)
 	return nil
 }
+
+// eachPage cuts the rows of snap into pages of at most pageRows rows,
+// each closed once its rows pass pageBytes, and calls fn with each
+// page's first row number and, if build is set, its stored value (the
+// row count, then each row's rest, length-prefixed), which is valid
+// until fn returns. The cut depends only on the rows, so a call without
+// build finds the same pages as one with it.
+func eachPage(snap *logSnap, build bool, fn func(first uint64, value []byte)) {
+	// Room for the count ahead of the rows, written once it is known.
+	const head = binary.MaxVarintLen64
+	var buf []byte
+	if build {
+		buf = make([]byte, head, head+pageBytes+4<<10)
+	}
+	first := snap.lo
+	rows, size := 0, 0
+	flush := func() {
+		if rows == 0 {
+			return
+		}
+		if !build {
+			fn(first, nil)
+		} else {
+			var n [head]byte
+			k := binary.PutUvarint(n[:], uint64(rows))
+			copy(buf[head-k:], n[:k])
+			fn(first, buf[head-k:])
+			buf = buf[:head]
+		}
+		first += uint64(rows)
+		rows, size = 0, 0
+	}
+	snap.each(func(row string) bool {
+		_, rest, _ := split(row)
+		if build {
+			buf = binary.AppendUvarint(buf, uint64(len(rest)))
+			buf = append(buf, rest...)
+		}
+		size += uvarintLen(len(rest)) + len(rest)
+		rows++
+		if rows >= pageRows || size >= pageBytes {
+			flush()
+		}
+		return true
+	})
+	flush()
+}
+
+// uvarintLen is the length of x's uvarint encoding.
+func uvarintLen(x int) int { return (bits.Len64(uint64(x)|1) + 6) / 7 }
 
 // logRestorer rebuilds an append log from restored rows, renumbering
 // them consecutively from the first one's number if they have gaps.
@@ -386,11 +447,13 @@ func (s *Store) restoreLogEntries(e state.Entries) error {
 	s.resetLog()
 	r := &logRestorer{s: s}
 	var next, lo uint64
+	sawMeta := false
 	version := byte(1)
 	var buf []byte
 	err := e(func(key, value []byte) error {
 		switch {
 		case len(key) == 1 && key[0] == 'm':
+			sawMeta = true
 			rd := state.Reader{Buf: value}
 			next = rd.Uvarint()
 			if len(rd.Buf) > 0 {
@@ -405,16 +468,21 @@ func (s *Store) restoreLogEntries(e state.Entries) error {
 			}
 			return rd.Err
 		case len(key) == 9 && key[0] == 'p':
+			first := binary.BigEndian.Uint64(key[1:])
+			if !sawMeta || first >= next {
+				// A page of a run that was ingested for a checkpoint that
+				// did not commit (state.RunSink): the next run replaces it.
+				return nil
+			}
 			if version != appendVersion {
 				return fmt.Errorf("view store: page entry in a checkpoint of version %d", version)
 			}
-			first := binary.BigEndian.Uint64(key[1:])
 			s.log.pages = append(s.log.pages, first)
 			rd := state.Reader{Buf: value}
 			n := rd.Uvarint()
 			for i := uint64(0); i < n && rd.Err == nil; i++ {
 				rest := rd.Bytes()
-				if rd.Err == nil && first+i >= lo {
+				if rd.Err == nil && first+i >= lo && first+i < next {
 					r.add(first+i, rest)
 				}
 			}

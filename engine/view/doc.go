@@ -26,7 +26,10 @@
 // copy and two allocations per chunk, Publish is O(1), and a checkpoint
 // writes the rows appended since the previous one as pages of up to
 // 2,048 rows and deletes the pages whose rows have all expired, never
-// rewriting a stored page.
+// rewriting a stored page. Given a state.RunSink (the durable store's),
+// it only cuts the pages on the view's goroutine; their bytes are
+// written later, by the checkpoint coordinator, from the immutable
+// chunks, into a table that is ingested ahead of the checkpoint's batch.
 //
 // Concurrency: one writer (the view's dataflow goroutine) applies each
 // batch of changes to its private tree and then publishes a snapshot, an
