@@ -16,7 +16,9 @@
 // (at most FetchMaxBytes, waiting at most MaxWait for FetchMinBytes) and
 // walks the returned record batches in the response buffer (records.go:
 // v2 batches, every compression codec, transaction markers skipped, CRCs
-// checked). One fetch becomes one connectors.Batch of at most
+// checked; at isolation level read_committed, the default, the broker
+// returns committed offsets only and the batches of aborted transactions
+// are skipped). One fetch becomes one connectors.Batch of at most
 // MaxBatchRows records, decoded by its own format.JSONDecoder. Records
 // that do not decode, or are larger than SourceSpec.MaxRecordBytes, go to
 // Batch.Rejects. Batches cover their partition's offsets contiguously:

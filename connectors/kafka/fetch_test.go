@@ -111,3 +111,80 @@ func TestSourceReadsCompressedAndTransactionalBatches(t *testing.T) {
 	}
 	assertNoLeaks(t)
 }
+
+// TestSourceIsolationLevel produces, with franz-go's transactional
+// client through kfake, a committed, an aborted and another committed
+// transaction. By default (properties.isolation.level read_committed,
+// as librdkafka) the source reads the committed records only; with
+// read_uncommitted (the Java client's default) it reads all of them.
+// Either way it covers every offset, markers included.
+func TestSourceIsolationLevel(t *testing.T) {
+	_, brokers := startCluster(t, kfake.SeedTopics(1, "events"))
+	ctx := testCtx(t)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.TransactionalID("tocsin-isolation"),
+		kgo.DefaultProduceTopic("events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var committed, all []string
+	id := 0
+	for txn, commit := range []kgo.TransactionEndTry{kgo.TryCommit, kgo.TryAbort, kgo.TryCommit} {
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			id++
+			r := &kgo.Record{Value: fmt.Appendf(nil, `{"id": %d, "name": "txn%d"}`, id, txn)}
+			if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, fmt.Sprint(id))
+			if commit == kgo.TryCommit {
+				committed = append(committed, fmt.Sprint(id))
+			}
+		}
+		if err := cl.EndTransaction(ctx, commit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ends, err := PartitionEnds(ctx, brokers, "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		level string
+		want  []string
+	}{
+		{"", committed},
+		{"read_committed", committed},
+		{"read_uncommitted", all},
+	} {
+		var extra map[string]string
+		if tc.level != "" {
+			extra = map[string]string{"properties.isolation.level": tc.level}
+		}
+		s := newTestSource(t, testSpec(brokers, "events", extra), testConfig(t, nil))
+		if err := s.Open(ctx, connectors.Start{}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		collect(t, s, map[int32]int64{0: ends[0]}, func(b *connectors.Batch) {
+			ids := b.Rec.Column(0).(*array.Int64)
+			for i := 0; i < ids.Len(); i++ {
+				got = append(got, fmt.Sprint(ids.Value(i)))
+			}
+		})
+		if g, w := strings.Join(got, " "), strings.Join(tc.want, " "); g != w {
+			t.Errorf("isolation level %q: got %s, want %s", tc.level, g, w)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = parseOptions(testSpec(brokers, "events", map[string]string{"properties.isolation.level": "snapshot"}))
+	if err == nil || !strings.Contains(err.Error(), "isolation.level") {
+		t.Errorf("bad isolation level: %v", err)
+	}
+	assertNoLeaks(t)
+}

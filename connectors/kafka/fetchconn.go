@@ -48,6 +48,7 @@ type fetchConn struct {
 	req, resp []byte
 	corr      int32
 	parsed    kmsg.FetchResponse
+	aborted   []abortedTxn
 }
 
 // fetchReadBuffer is the read buffer of a fetch connection: without one
@@ -71,6 +72,9 @@ func (c *fetchConn) Close() error { return c.conn.Close() }
 // fetchResult is one partition's part of a Fetch response.
 type fetchResult struct {
 	highWatermark int64
+	// aborted are the aborted transactions in the fetched range (read
+	// committed only; valid until the next fetch).
+	aborted []abortedTxn
 	// batches holds the record batches, the last possibly truncated (a
 	// slice of the connection's buffer, valid until the next fetch).
 	batches []byte
@@ -81,10 +85,13 @@ type fetchResult struct {
 // error for the partition is returned as kafka-go's Error, so callers
 // test it with errors.Is(err, kafkago.OffsetOutOfRange) and the like.
 // The caller sets the connection's deadline.
-func (c *fetchConn) fetch(topic string, partition int32, offset int64, minBytes, maxBytes int, maxWait time.Duration) (fetchResult, error) {
+func (c *fetchConn) fetch(topic string, partition int32, offset int64, minBytes, maxBytes int, maxWait time.Duration, readCommitted bool) (fetchResult, error) {
 	req := kmsg.NewPtrFetchRequest()
 	req.Version = fetchVersion
 	req.ReplicaID = -1
+	if readCommitted {
+		req.IsolationLevel = 1
+	}
 	req.MaxWaitMillis = int32(max(maxWait.Milliseconds(), 1))
 	req.MinBytes = int32(minBytes)
 	req.MaxBytes = int32(maxBytes)
@@ -136,7 +143,11 @@ func (c *fetchConn) fetch(topic string, partition int32, offset int64, minBytes,
 			if tp.ErrorCode != 0 {
 				return fetchResult{}, kafkago.Error(tp.ErrorCode)
 			}
-			return fetchResult{highWatermark: tp.HighWatermark, batches: tp.RecordBatches}, nil
+			c.aborted = c.aborted[:0]
+			for _, a := range tp.AbortedTransactions {
+				c.aborted = append(c.aborted, abortedTxn{producerID: a.ProducerID, firstOffset: a.FirstOffset})
+			}
+			return fetchResult{highWatermark: tp.HighWatermark, batches: tp.RecordBatches, aborted: c.aborted}, nil
 		}
 	}
 	return fetchResult{}, fmt.Errorf("kafka fetch: response without partition %d of %q", partition, topic)

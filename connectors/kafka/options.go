@@ -23,6 +23,7 @@ const (
 	optBootstrap        = "properties.bootstrap.server"
 	optBootstrapPlural  = "properties.bootstrap.servers"
 	optStartupMode      = "scan.startup.mode"
+	optIsolation        = "properties.isolation.level"
 	propertiesPrefix    = "properties."
 	defaultKafkaPort    = "9092"
 	defaultRecordBytes  = 1 << 20
@@ -107,6 +108,11 @@ type sourceOptions struct {
 	brokers []string
 	// mode is the scan.startup.mode option, or 0 if it was not given.
 	mode connectors.StartMode
+	// readCommitted: properties.isolation.level is read_committed (the
+	// default, as librdkafka's and RisingWave's): records of aborted
+	// transactions are skipped, and records of open ones wait for
+	// their commit.
+	readCommitted bool
 }
 
 func invalid(format string, args ...any) *sqlerr.Error {
@@ -115,7 +121,7 @@ func invalid(format string, args ...any) *sqlerr.Error {
 
 // parseOptions validates a source's options, format and encoding.
 func parseOptions(spec connectors.SourceSpec) (sourceOptions, error) {
-	var o sourceOptions
+	o := sourceOptions{readCommitted: true}
 	if f := strings.ToLower(spec.Format); f != "" && f != "plain" {
 		return o, sqlerr.New(sqlerr.FeatureNotSupported, "kafka source %q: FORMAT %s is not supported", spec.Name, strings.ToUpper(spec.Format)).
 			WithHint("Use FORMAT PLAIN ENCODE JSON.")
@@ -150,6 +156,16 @@ func parseOptions(spec connectors.SourceSpec) (sourceOptions, error) {
 			default:
 				return o, invalid("invalid value for option %q: %q", optStartupMode, val).
 					WithHint("Valid values are 'earliest' and 'latest'.")
+			}
+		case optIsolation:
+			switch strings.ToLower(strings.TrimSpace(val)) {
+			case "read_committed":
+				o.readCommitted = true
+			case "read_uncommitted":
+				o.readCommitted = false
+			default:
+				return o, invalid("invalid value for option %q: %q", optIsolation, val).
+					WithHint("Valid values are 'read_committed' and 'read_uncommitted'.")
 			}
 		default:
 			if !strings.HasPrefix(key, propertiesPrefix) {

@@ -242,7 +242,7 @@ func (r *partitionReader) fetch() (*connectors.Batch, error) {
 		return nil, err
 	}
 	maxBytes := r.fetchBytes()
-	res, err := r.fc.fetch(r.src.opts.topic, r.partition, r.offset, min(cfg.FetchMinBytes, maxBytes), maxBytes, cfg.MaxWait)
+	res, err := r.fc.fetch(r.src.opts.topic, r.partition, r.offset, min(cfg.FetchMinBytes, maxBytes), maxBytes, cfg.MaxWait, r.src.opts.readCommitted)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +250,8 @@ func (r *partitionReader) fetch() (*connectors.Batch, error) {
 		Offsets: make([]int64, 0, min(max(r.lastRecords, 64), cfg.MaxBatchRows))}
 	var records, wire int
 	w := &r.walk
-	w.reset(res.batches, r.offset)
+	w.readCommitted = r.src.opts.readCommitted
+	w.reset(res.batches, r.offset, res.aborted)
 	for records < cfg.MaxBatchRows {
 		off, value, ok, werr := w.next()
 		if werr != nil {
@@ -270,7 +271,7 @@ func (r *partitionReader) fetch() (*connectors.Batch, error) {
 		r.decode(b, off, value)
 	}
 	next := w.resume
-	w.reset(nil, 0) // drop the references to the response
+	w.reset(nil, 0, nil) // drop the references to the response
 	r.avgRecord, r.lastRecords = 0, records
 	if records > 0 {
 		r.avgRecord = wire / records

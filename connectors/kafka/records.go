@@ -2,11 +2,13 @@ package kafka
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 
 	"github.com/segmentio/kafka-go/compress"
 )
@@ -20,7 +22,11 @@ import (
 // A response may end with a truncated batch (the broker cuts at its byte
 // limit); the walker stops before it, and the reader fetches it again
 // from its first unread offset. Control batches (transaction markers)
-// are skipped. A batch whose CRC does not match, an unknown compression
+// are skipped. Reading committed records only (isolation level
+// read_committed), it also skips the data batches of the transactions
+// the response lists as aborted, as Kafka's consumer does: from a
+// transaction's first offset, the batches of its producer are skipped
+// until that producer's abort marker. A batch whose CRC does not match, an unknown compression
 // or a record that overruns its batch is an error: the reader drops the
 // connection and fetches again rather than skip records.
 type recordWalker struct {
@@ -41,6 +47,19 @@ type recordWalker struct {
 	// inflateLimit bounds what one compressed batch may decompress to
 	// (0: maxInflated).
 	inflateLimit int
+
+	// readCommitted skips aborted transactions: aborted are the
+	// response's aborted transactions not reached yet, by first offset,
+	// and abortedPIDs the producers whose aborted transaction is under
+	// way (a few at most, so a slice).
+	readCommitted bool
+	aborted       []abortedTxn
+	abortedPIDs   []int64
+}
+
+// abortedTxn is an aborted transaction a Fetch response lists.
+type abortedTxn struct {
+	producerID, firstOffset int64
 }
 
 // v2 record batch header layout.
@@ -50,13 +69,15 @@ const (
 	batchCRCAt     = 17 // uint32, CRC-32C of everything after it
 	batchAttrsAt   = 21 // int16
 	batchLastDelta = 23 // int32: last offset delta
+	batchProducer  = 43 // int64: producer ID
 	batchCountAt   = 57 // int32: number of records
 	batchHeader    = 61
 )
 
 const (
-	attrCompression = 0x07
-	attrControl     = 0x20
+	attrCompression   = 0x07
+	attrTransactional = 0x10
+	attrControl       = 0x20
 )
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
@@ -106,10 +127,59 @@ func checkSnappySizes(c compress.Compression, data []byte, limit int) error {
 // errRecordBatch marks a malformed record batch.
 var errRecordBatch = errors.New("malformed kafka record batch")
 
-// reset starts walking batches; resume starts at from, the fetch's offset.
-func (w *recordWalker) reset(batches []byte, from int64) {
+// reset starts walking batches; resume starts at from, the fetch's
+// offset. aborted are the response's aborted transactions (read
+// committed only), copied.
+func (w *recordWalker) reset(batches []byte, from int64, aborted []abortedTxn) {
 	w.data, w.recs, w.left, w.open, w.resume = batches, nil, 0, false, from
 	w.inflate.Reset()
+	w.aborted = append(w.aborted[:0], aborted...)
+	slices.SortFunc(w.aborted, func(a, b abortedTxn) int { return cmp.Compare(a.firstOffset, b.firstOffset) })
+	w.abortedPIDs = w.abortedPIDs[:0]
+}
+
+// skipAborted reports whether the transactional batch b, ending before
+// end, belongs to an aborted transaction, and follows the transactions'
+// starts and abort markers.
+func (w *recordWalker) skipAborted(b []byte, end int64, control bool) bool {
+	for len(w.aborted) > 0 && w.aborted[0].firstOffset < end {
+		w.abortedPIDs = append(w.abortedPIDs, w.aborted[0].producerID)
+		w.aborted = w.aborted[1:]
+	}
+	pid := int64(binary.BigEndian.Uint64(b[batchProducer:]))
+	i := slices.Index(w.abortedPIDs, pid)
+	if i < 0 {
+		return false
+	}
+	if control {
+		if isAbortMarker(b) {
+			w.abortedPIDs = slices.Delete(w.abortedPIDs, i, i+1)
+		}
+		return false
+	}
+	return true
+}
+
+// isAbortMarker reports whether control batch b holds an abort marker:
+// its record's key is a version (int16) and a type, 0 for abort and 1
+// for commit.
+func isAbortMarker(b []byte) bool {
+	rec := b[batchHeader:]
+	_, k := varint(rec) // record length
+	if k <= 0 || len(rec) < k+1 {
+		return false
+	}
+	p := k + 1 // attributes
+	_, k1 := varint(rec[p:])
+	p += max(k1, 0)
+	_, k2 := varint(rec[p:])
+	p += max(k2, 0)
+	keyLen, k3 := varint(rec[p:])
+	p += max(k3, 0)
+	if k1 <= 0 || k2 <= 0 || k3 <= 0 || keyLen < 4 || int64(len(rec)-p) < keyLen {
+		return false
+	}
+	return binary.BigEndian.Uint16(rec[p+2:]) == 0
 }
 
 // nextBatch opens the next complete data batch, reporting false when
@@ -137,6 +207,10 @@ func (w *recordWalker) nextBatch() (bool, error) {
 		base := int64(binary.BigEndian.Uint64(b))
 		end := base + int64(int32(binary.BigEndian.Uint32(b[batchLastDelta:]))) + 1
 		attrs := binary.BigEndian.Uint16(b[batchAttrsAt:])
+		if w.readCommitted && attrs&attrTransactional != 0 && w.skipAborted(b, end, attrs&attrControl != 0) {
+			w.resume = max(w.resume, end)
+			continue
+		}
 		if attrs&attrControl != 0 {
 			w.resume = max(w.resume, end)
 			continue

@@ -137,7 +137,7 @@ func TestRecordWalkerBatches(t *testing.T) {
 
 	for _, cut := range []int{complete, len(blob) - 1, complete + 30} {
 		var w recordWalker
-		w.reset(blob[:cut], 0)
+		w.reset(blob[:cut], 0, nil)
 		got, err := walkAll(&w)
 		if err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
@@ -150,7 +150,7 @@ func TestRecordWalkerBatches(t *testing.T) {
 		}
 	}
 	var w recordWalker
-	w.reset(blob, 0)
+	w.reset(blob, 0, nil)
 	got, err := walkAll(&w)
 	if err != nil || !strings.HasSuffix(got, fmt.Sprintf("%d:cut %d:short", end, end+1)) || w.resume != end+2 {
 		t.Fatalf("whole blob: %s, resume %d, err %v", got, w.resume, err)
@@ -158,7 +158,7 @@ func TestRecordWalkerBatches(t *testing.T) {
 
 	// Stopping in the middle of a batch resumes after the last record
 	// returned (offset 4, the gzip batch's first), not after the batch.
-	w.reset(blob, 0)
+	w.reset(blob, 0, nil)
 	for i := 0; i < 4; i++ {
 		if _, _, ok, err := w.next(); !ok || err != nil {
 			t.Fatalf("record %d: %v %v", i, ok, err)
@@ -168,7 +168,7 @@ func TestRecordWalkerBatches(t *testing.T) {
 		t.Fatalf("after four records resume at %d, want 5", w.resume)
 	}
 	// A fetch that starts past a marker-only tail still moves on.
-	w.reset(appendTestBatch(t, nil, 40, attrControl, 0, []testRec{{value: []byte{0}}}), 40)
+	w.reset(appendTestBatch(t, nil, 40, attrControl, 0, []testRec{{value: []byte{0}}}), 40, nil)
 	if got, err := walkAll(&w); got != "" || err != nil || w.resume != 41 {
 		t.Fatalf("marker only: %q %v resume %d", got, err, w.resume)
 	}
@@ -216,7 +216,7 @@ func TestRecordWalkerRejectsDamage(t *testing.T) {
 		"batch length":   badSize,
 	} {
 		var w recordWalker
-		w.reset(b, 0)
+		w.reset(b, 0, nil)
 		got, err := walkAll(&w)
 		if !errors.Is(err, errRecordBatch) {
 			t.Errorf("%s: records %q, err %v; want errRecordBatch", name, got, err)
@@ -229,12 +229,12 @@ func TestRecordWalkerRejectsDamage(t *testing.T) {
 		v := strings.Repeat("z", 4000)
 		b := appendTestBatch(t, nil, 0, int16(c), 1, vals(v, v))
 		var w recordWalker
-		w.reset(b, 0)
+		w.reset(b, 0, nil)
 		w.inflateLimit = 4000
 		if got, err := walkAll(&w); !errors.Is(err, errRecordBatch) {
 			t.Errorf("%v past the limit: records %d bytes, err %v", c, len(got), err)
 		}
-		w.reset(b, 0)
+		w.reset(b, 0, nil)
 		w.inflateLimit = 2 * 4010
 		if got, err := walkAll(&w); err != nil || len(got) != 2*(2+len(v))+1 {
 			t.Errorf("%v within the limit: %d bytes, err %v", c, len(got), err)
@@ -249,6 +249,8 @@ func FuzzRecordWalker(f *testing.F) {
 	f.Add(appendTestBatch(f, nil, 0, 0, 1, vals(`{"a":1}`, `{"a":2}`)), true)
 	f.Add(appendTestBatch(f, nil, 5, int16(compress.Snappy), 0, vals(`{"b":1}`)), true)
 	f.Add(appendTestBatch(f, nil, 9, attrControl, 0, vals("m")), false)
+	f.Add(appendTxnBatch(f, nil, 3, 7, attrControl, 0, []testRec{{key: []byte{0, 0, 0, 0}, value: []byte{0, 0, 0, 0, 0, 0}}}), true)
+	f.Add(appendTxnBatch(f, nil, 4, 7, 0, 1, vals("x", "y")), true)
 	f.Fuzz(func(t *testing.T, b []byte, fix bool) {
 		if fix && len(b) >= batchHeader {
 			// Make the bytes one batch with a good CRC, so the fuzzer
@@ -260,8 +262,16 @@ func FuzzRecordWalker(f *testing.F) {
 			binary.BigEndian.PutUint32(b[batchLengthAt:], uint32(len(b)-12))
 			binary.BigEndian.PutUint32(b[batchCRCAt:], crc32.Checksum(b[batchAttrsAt:], crc32c))
 		}
+		// Read committed, with the batch's producer aborted from its
+		// start, so that transactional and control batches go through
+		// skipAborted and isAbortMarker.
 		var w recordWalker
-		w.reset(b, 0)
+		var aborted []abortedTxn
+		if fix && len(b) >= batchHeader {
+			w.readCommitted = true
+			aborted = []abortedTxn{{producerID: int64(binary.BigEndian.Uint64(b[batchProducer:])), firstOffset: 0}}
+		}
+		w.reset(b, 0, aborted)
 		for i := 0; i < 1<<16; i++ {
 			_, _, ok, err := w.next()
 			if !ok || err != nil {
@@ -288,7 +298,7 @@ func BenchmarkRecordWalker(b *testing.B) {
 	var w recordWalker
 	n := 0
 	for b.Loop() {
-		w.reset(blob, 0)
+		w.reset(blob, 0, nil)
 		for {
 			_, v, ok, err := w.next()
 			if !ok || err != nil {
@@ -298,4 +308,63 @@ func BenchmarkRecordWalker(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batches*per), "ns/record")
+}
+
+// appendTxnBatch appends a transactional batch of producer pid (see
+// appendTestBatch).
+func appendTxnBatch(t testing.TB, dst []byte, base, pid int64, attrs int16, lastDelta int32, recs []testRec) []byte {
+	t.Helper()
+	start := len(dst)
+	dst = appendTestBatch(t, dst, base, attrs|attrTransactional, lastDelta, recs)
+	b := dst[start:]
+	binary.BigEndian.PutUint64(b[batchProducer:], uint64(pid))
+	binary.BigEndian.PutUint32(b[batchCRCAt:], crc32.Checksum(b[batchAttrsAt:], crc32c))
+	return dst
+}
+
+// TestRecordWalkerSkipsAbortedTransactions: reading committed records,
+// the batches of an aborted transaction (from its first offset to its
+// producer's abort marker, compressed ones included) are skipped, while
+// another producer's interleaved transaction and the first producer's
+// next one are read; reading uncommitted records, all are.
+func TestRecordWalkerSkipsAbortedTransactions(t *testing.T) {
+	marker := func(typ byte) []testRec {
+		return []testRec{{key: []byte{0, 0, 0, typ}, value: []byte{0, 0, 0, 0, 0, 0}}}
+	}
+	var blob []byte
+	blob = appendTestBatch(t, blob, 0, 0, 0, vals("plain"))
+	blob = appendTxnBatch(t, blob, 1, 7, 0, 1, vals("a1", "a2"))
+	blob = appendTxnBatch(t, blob, 3, 8, 0, 0, vals("c1"))
+	blob = appendTxnBatch(t, blob, 4, 7, int16(compress.Gzip), 0, vals("a3"))
+	blob = appendTxnBatch(t, blob, 5, 7, attrControl, 0, marker(0)) // abort
+	blob = appendTxnBatch(t, blob, 6, 8, attrControl, 0, marker(1)) // commit
+	blob = appendTxnBatch(t, blob, 7, 7, 0, 0, vals("n1"))
+	blob = appendTxnBatch(t, blob, 8, 7, attrControl, 0, marker(1))
+	aborted := []abortedTxn{{producerID: 7, firstOffset: 1}}
+	for _, tc := range []struct {
+		committed bool
+		want      string
+	}{
+		{false, "0:plain 1:a1 2:a2 3:c1 4:a3 7:n1"},
+		{true, "0:plain 3:c1 7:n1"},
+	} {
+		w := recordWalker{readCommitted: tc.committed}
+		w.reset(blob, 0, aborted)
+		got, err := walkAll(&w)
+		if err != nil || got != tc.want || w.resume != 9 {
+			t.Errorf("read committed %v: %q (resume %d, err %v), want %q", tc.committed, got, w.resume, err, tc.want)
+		}
+	}
+	// A fetch from offset 4: the aborted transaction began before it.
+	start := 0
+	for off := int64(0); off < 4; off++ {
+		size := int(binary.BigEndian.Uint32(blob[start+batchLengthAt:]))
+		off += int64(binary.BigEndian.Uint32(blob[start+batchLastDelta:]))
+		start += 12 + size
+	}
+	w := recordWalker{readCommitted: true}
+	w.reset(blob[start:], 4, aborted)
+	if got, err := walkAll(&w); err != nil || got != "7:n1" || w.resume != 9 {
+		t.Errorf("fetch from 4: %q (resume %d, err %v)", got, w.resume, err)
+	}
 }
