@@ -43,16 +43,16 @@ func (e *Engine) ViewRows(name string) (int, error) {
 // checkpoint slipped in between and took the full rewrite itself.
 func (e *Engine) FullCheckpoint() (int64, error) {
 	for attempt := 0; ; attempt++ {
-		e.mu.Lock()
+		e.ckptMu.Lock()
 		e.ckpt.full = true
 		before := e.ckpt.lastID
-		e.mu.Unlock()
+		e.ckptMu.Unlock()
 		if err := e.Checkpoint(); err != nil {
 			return 0, err
 		}
-		e.mu.Lock()
+		e.ckptMu.Lock()
 		last := e.ckpt.last
-		e.mu.Unlock()
+		e.ckptMu.Unlock()
 		if last.ID == before+1 {
 			return last.Bytes, nil
 		}

@@ -11,7 +11,8 @@ import (
 
 const noWatermark = window.NoWatermark
 
-// checkpointState is the coordinator's bookkeeping (guarded by e.mu).
+// checkpointState is the coordinator's bookkeeping (guarded by
+// e.ckptMu).
 type checkpointState struct {
 	lastID uint64
 	last   durable.CheckpointInfo
@@ -69,10 +70,12 @@ func eligible(j *job) bool {
 // committed offsets, for monitoring.
 func (e *Engine) Checkpoint() error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.db == nil || len(e.jobs) == 0 {
+		e.mu.Unlock()
 		return nil
 	}
+	e.ckptMu.Lock()
+	defer e.ckptMu.Unlock()
 	start := e.opts.Now()
 	r := &round{id: e.ckpt.lastID + 1, barriers: map[uint32]*barrier{}}
 	var members []*job
@@ -82,6 +85,7 @@ func (e *Engine) Checkpoint() error {
 			members = append(members, j)
 		}
 	}
+	e.mu.Unlock()
 	for _, j := range members {
 		if !j.readsSource() {
 			continue

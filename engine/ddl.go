@@ -513,7 +513,12 @@ func (e *Engine) dropLocked(o *catalog.Object) error {
 			e.alerting.firing.DeleteSink(o.Name)
 		}
 	}
-	if err := e.db.DropObject(o.ID); err != nil {
+	// A checkpoint in flight may hold the job's changes: let it commit
+	// before the state goes (see Engine.ckptMu).
+	e.ckptMu.Lock()
+	err := e.db.DropObject(o.ID)
+	e.ckptMu.Unlock()
+	if err != nil {
 		return sqlerr.Wrap(err, sqlerr.IOError, "drop %s", o.Name)
 	}
 	e.views.Delete(o.ID)

@@ -74,13 +74,19 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu     sync.Mutex // serialises DDL, DML on tables, and checkpoints
+	mu     sync.Mutex // serialises DDL, DML on tables, and checkpoint rounds' start
 	jobs   map[uint32]*job
 	tables map[uint32]*table
 	// views maps a view's ID to its store, read by queries.
 	views sync.Map
 
-	db       *durable.DB
+	db *durable.DB
+	// ckptMu serialises checkpoints and guards ckpt; a checkpoint takes
+	// it under mu, then lets mu go once its round has started, so that
+	// DDL and statistics do not wait for its writes and fsync. A drop
+	// takes it (under mu) before deleting an object's state, so that no
+	// checkpoint in flight writes that state back.
+	ckptMu   sync.Mutex
 	ckpt     checkpointState
 	alerting *alerting
 	// pg holds the pg_catalog and information_schema relations,

@@ -112,7 +112,7 @@ type job struct {
 	meters *jobMeters
 	// ckptBytes is the size of the job's last checkpoint batch, which
 	// sizes the next one (read and written by Engine.Checkpoint under
-	// e.mu).
+	// e.ckptMu).
 	ckptBytes int64
 
 	rounds  chan *round       // checkpoint rounds, for jobs that read a source
