@@ -109,7 +109,7 @@ type sourceOptions struct {
 	// mode is the scan.startup.mode option, or 0 if it was not given.
 	mode connectors.StartMode
 	// readCommitted: properties.isolation.level is read_committed (the
-	// default, as librdkafka's and RisingWave's): records of aborted
+	// default, as in RisingWave and Druid): records of aborted
 	// transactions are skipped, and records of open ones wait for
 	// their commit.
 	readCommitted bool
