@@ -170,7 +170,9 @@ func runIngest(ctx context.Context, spec Spec, logw io.Writer) (*Result, error) 
 		return nil, err
 	}
 	res.ViewRows = int64(n)
-	res.HeapBytes = heapInUse() - heap0
+	// The state's heap, not a checkpoint's batch (which waitIngested's
+	// polls used to wait for, when checkpoints held the engine's lock).
+	r.eng.WithCheckpointsHeld(func() { res.HeapBytes = heapInUse() - heap0 })
 	if spec.Verify {
 		if err := verifyView(ctx, r, w, spec.Events, spec.Keys); err != nil {
 			return nil, err
