@@ -19,7 +19,7 @@ type DB struct {
 	db   *pebble.DB
 	opts *pebble.Options
 	// runDir is where a checkpoint writes its runs' tables before
-	// ingesting them (batch.go).
+	// ingesting them (runs.go).
 	runDir string
 	// runSeq numbers the run tables.
 	runSeq atomic.Uint64
