@@ -129,20 +129,17 @@ func (e *Engine) Checkpoint() error {
 	if all == nil {
 		all = e.db.NewBatch()
 	}
+	if firstErr == nil {
+		// The runs (new pages of append-only views) are written here, on
+		// this goroutine while the views go on, and ingested before the
+		// batch commits; their bytes count in the checkpoint's size.
+		firstErr = all.IngestRuns()
+	}
 	if firstErr != nil {
 		all.Discard()
 		e.ckpt.full = true
 		e.ckptMeters.failed()
 		return firstErr
-	}
-	// The runs (new pages of append-only views) are written here, on this
-	// goroutine while the views go on, and ingested before the batch
-	// commits; their bytes count in the checkpoint's size.
-	if err := all.IngestRuns(); err != nil {
-		all.Discard()
-		e.ckpt.full = true
-		e.ckptMeters.failed()
-		return err
 	}
 	info := durable.CheckpointInfo{ID: r.id, Started: start.UTC(), Bytes: all.Bytes(), Views: len(done)}
 	info.Duration = e.opts.Now().Sub(start)

@@ -26,9 +26,10 @@ import (
 // read_committed), it also skips the data batches of the transactions
 // the response lists as aborted, as Kafka's consumer does: from a
 // transaction's first offset, the batches of its producer are skipped
-// until that producer's abort marker. A batch whose CRC does not match, an unknown compression
-// or a record that overruns its batch is an error: the reader drops the
-// connection and fetches again rather than skip records.
+// until that producer's abort marker. A batch whose CRC does not match,
+// an unknown compression or a record that overruns its batch is an
+// error: the reader drops the connection and fetches again rather than
+// skip records.
 type recordWalker struct {
 	// data is what is left of the response's batches.
 	data []byte

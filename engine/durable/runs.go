@@ -26,8 +26,8 @@ const runDirName = "runs"
 // commit. It is a no-op once done.
 //
 // Why: an append-only view's new pages are most of a checkpoint of a
-// view that keeps every input row (workload 5 of `tocsin bench`: about
-// 35 MB a second). Through the batch they were copied into it on the
+// view that keeps every input row (workload 5 of `tocsin bench`).
+// Through the batch they were copied into it on the
 // view's goroutine, written to the WAL, flushed to an L0 table and
 // rewritten (compressed) by a compaction. A run's table is written once,
 // off the view's goroutine, and since its keys are new it goes to the
