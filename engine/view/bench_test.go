@@ -20,12 +20,15 @@ var tumbleSchema = types.Schema{
 	{Name: "avg_ms", Type: types.Float64Type}, {Name: "max_ms", Type: types.Float64Type},
 }
 
-func tumbleChunk(from, n int) batch.Chunk {
+func tumbleChunk(from, n int) batch.Chunk { return tumbleChunkAt(from, n, 0) }
+
+// tumbleChunkAt is tumbleChunk with the count raised by bump.
+func tumbleChunkAt(from, n, bump int) batch.Chunk {
 	cols := make([][]types.Datum, len(tumbleSchema))
 	for i := from; i < from+n; i++ {
 		cols[0] = append(cols[0], types.IntDatum(types.TimestampType, 1_700_000_040_000_000))
 		cols[1] = append(cols[1], types.StringDatum(types.TextType, fmt.Sprintf("svc-%07d", i)))
-		cols[2] = append(cols[2], types.IntDatum(types.Int64Type, int64(i%100)))
+		cols[2] = append(cols[2], types.IntDatum(types.Int64Type, int64(i%100+bump)))
 		for k := 3; k < 6; k++ {
 			cols[k] = append(cols[k], types.FloatDatum(types.Float64Type, float64(i%500)+0.25))
 		}

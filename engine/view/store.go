@@ -54,6 +54,11 @@ type Store struct {
 	bufs   [][]byte
 	keyLen []int
 	order  []change
+	// ApplyDiff's scratch: the replaced rows it decodes into olds, and
+	// the chunk rows it inserts.
+	olds    *rowcodec.Columns
+	diffOld []oldRow
+	diffNew []int32
 }
 
 // Retention expires rows whose time has fallen too far behind the
@@ -275,84 +280,6 @@ func sortChangeList(cs []change, tie func(a, b int32) bool) {
 // sortedApplyMin is the chunk size from which Apply sorts the changes
 // by key.
 const sortedApplyMin = 16
-
-// ApplyDiff applies a chunk like Apply and returns the changelog it
-// caused, for views that read this one: the retraction (-1) of every row
-// replaced or deleted, then the insertion (+1) of every row added or
-// replaced. A row replaced by an identical one produces nothing.
-func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
-	if s.log != nil {
-		return s.appendDiff(c)
-	}
-	n := c.Len()
-	if !s.keyed && c.Signs != nil {
-		for _, sign := range c.Signs {
-			if sign < 0 {
-				return batch.Chunk{}, fmt.Errorf("BUG: retraction applied to a view without a key")
-			}
-		}
-	}
-	s.encode(c.Rec)
-	olds := rowcodec.NewColumns(s.layout.types)
-	var newIdx []int32
-	for i := 0; i < n; i++ {
-		retract := c.Signs != nil && c.Signs[i] < 0
-		if !s.keyed {
-			s.set(string(s.bufs[i]), nil)
-			newIdx = append(newIdx, int32(i))
-			continue
-		}
-		var row string
-		if retract {
-			row = probeBytes(s.bufs[i][:s.keyLen[i]])
-		} else {
-			row = string(s.bufs[i])
-		}
-		old, existed := s.tree.Get(row)
-		if existed && !retract && restOf(old) == restOf(row) {
-			continue
-		}
-		if existed {
-			if err := s.layout.decode(olds, old); err != nil {
-				return batch.Chunk{}, err
-			}
-		}
-		if retract {
-			s.delete(row, nil)
-			continue
-		}
-		s.set(row, nil)
-		newIdx = append(newIdx, int32(i))
-	}
-	if !s.keyed {
-		s.nextID += uint64(n)
-	}
-	nOld := olds.Len()
-	total := nOld + len(newIdx)
-	if total == 0 {
-		return batch.Chunk{}, nil
-	}
-	signs := make([]int8, total)
-	for i := range signs {
-		signs[i] = 1
-		if i < nOld {
-			signs[i] = -1
-		}
-	}
-	schema := s.schema.Arrow()
-	var parts []arrow.RecordBatch
-	if nOld > 0 {
-		parts = append(parts, array.NewRecordBatch(schema, olds.Arrays(), int64(nOld)))
-	}
-	if len(newIdx) > 0 {
-		parts = append(parts, batch.Take(c.Rec, newIdx))
-	}
-	rec, err := batch.Concat(schema, parts)
-	if err != nil {
-		return batch.Chunk{}, err
-	}
-	return batch.Chunk{Rec: rec, Signs: signs}, nil
-}
 
 func restOf(row string) string {
 	_, rest, _ := split(row)
