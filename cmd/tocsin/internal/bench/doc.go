@@ -30,7 +30,7 @@
 // through /proc/self/clear_refs before the interval) are that run's
 // alone. In kafka mode the broker is a further process (`tocsin
 // broker`), started by the parent, which preloads each workload's topic
-// before any run reads it; a child's CPU time is the engine's and its
+// and reads it once (warmBroker) before any run reads it; a child's CPU time is the engine's and its
 // Kafka client's, never the broker's. (A kafka-mode latency run reads
 // from a broker hosted by its producer process instead; see produce.go.)
 // A run's interval starts at CREATE

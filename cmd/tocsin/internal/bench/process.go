@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/tocsin-db/tocsin/connectors/kafka"
 )
@@ -173,5 +177,60 @@ func preload(ctx context.Context, broker, topic string, w *Workload, events, key
 	if err != nil {
 		return fmt.Errorf("preload %s: %w", topic, err)
 	}
-	return nil
+	return warmBroker(ctx, broker, topic)
+}
+
+// warmBroker reads every partition of topic once, from this process,
+// discarding the records, so that no measured run is the first to read
+// them.
+//
+// Why: the first read after a preload was slow on the broker's side.
+// Serving a fetch allocates its response, and the broker's heap, grown
+// to hold the records, grows into fresh memory that the kernel faults in
+// and zeroes page by page: a profile of the broker (`perf record -g -p`)
+// during the first run of workload 2 after its preload was 72 %
+// clear_page_erms under kfake's handleFetch, with the broker at ~97 % of
+// a core for ~8 s while Tocsin waited at 30-50 %. That run took 12.8 s
+// with checkpoints on against 5.9-6.0 s for the next three, with
+// checkpoints on or off, so it was measured as a checkpoint cost.
+func warmBroker(ctx context.Context, broker, topic string) error {
+	ends, err := kafka.PartitionEnds(ctx, []string{broker}, topic)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for p, end := range ends {
+		if end == 0 {
+			continue
+		}
+		wg.Go(func() {
+			if err := drain(ctx, broker, topic, p, end); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// drain reads partition p of topic up to offset end.
+func drain(ctx context.Context, broker, topic string, p int32, end int64) error {
+	r := kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers: []string{broker}, Topic: topic, Partition: int(p),
+		MinBytes: 1, MaxBytes: 4 << 20, MaxWait: 20 * time.Millisecond,
+	})
+	defer r.Close()
+	for {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			return fmt.Errorf("warm the broker: %s partition %d: %w", topic, p, err)
+		}
+		if m.Offset+1 >= end {
+			return nil
+		}
+	}
 }
