@@ -2,7 +2,6 @@ package view
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -22,12 +21,8 @@ func (s *Store) ApplyDiff(c batch.Chunk) (batch.Chunk, error) {
 		return s.appendDiff(c)
 	}
 	n := c.Len()
-	if !s.keyed && c.Signs != nil {
-		for _, sign := range c.Signs {
-			if sign < 0 {
-				return batch.Chunk{}, fmt.Errorf("BUG: retraction applied to a view without a key")
-			}
-		}
+	if err := s.checkSigns(c); err != nil {
+		return batch.Chunk{}, err
 	}
 	s.encode(c.Rec)
 	if s.olds == nil {

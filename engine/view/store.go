@@ -126,6 +126,19 @@ func (s *Store) encode(rec arrow.RecordBatch) {
 	}
 }
 
+// checkSigns rejects a retraction in a chunk for a store without a key.
+func (s *Store) checkSigns(c batch.Chunk) error {
+	if s.keyed || c.Signs == nil {
+		return nil
+	}
+	for _, sign := range c.Signs {
+		if sign < 0 {
+			return fmt.Errorf("BUG: retraction applied to a view without a key")
+		}
+	}
+	return nil
+}
+
 // Apply applies a chunk of changes: in a keyed store +1 rows are upserts
 // and -1 rows delete the row with that key; in an unkeyed store every +1
 // row is appended and -1 rows are an error. Changes become visible at the next
@@ -135,12 +148,8 @@ func (s *Store) Apply(c batch.Chunk) error {
 		return s.appendRows(c)
 	}
 	n := c.Len()
-	if !s.keyed && c.Signs != nil {
-		for _, sign := range c.Signs {
-			if sign < 0 {
-				return fmt.Errorf("BUG: retraction applied to a view without a key")
-			}
-		}
+	if err := s.checkSigns(c); err != nil {
+		return err
 	}
 	s.encode(c.Rec)
 	if !s.keyed || n < sortedApplyMin {
