@@ -28,32 +28,23 @@ func runKafkaBaseline(ctx context.Context, spec Spec) (*Result, error) {
 	}
 	var iv interval
 	iv.start()
-	tables := make([]*baselineTable, 0, len(ends))
-	errs := make([]error, 0, len(ends))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for p, end := range ends {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t, err := readPartition(ctx, spec.Broker, spec.Topic, int(p), end)
-			mu.Lock()
-			tables, errs = append(tables, t), append(errs, err)
-			mu.Unlock()
-		}()
+	// One table per partition, each filled by its partition's reader.
+	tables := make(map[int32]*baselineTable, len(ends))
+	for p := range ends {
+		tables[p] = newBaselineTable()
 	}
-	wg.Wait()
+	err = readPartitions(ctx, spec.Broker, spec.Topic, ends, func(p int32, value []byte) error {
+		return tables[p].add(value)
+	})
 	all := newBaselineTable()
 	for _, t := range tables {
-		if t != nil {
-			all.merge(t)
-		}
+		all.merge(t)
 	}
 	all.finish()
 	iv.stop()
 	stop()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("kafka baseline: %w", err)
 	}
 	if all.events != int64(spec.Events) {
 		return nil, fmt.Errorf("kafka baseline aggregated %d of %d events", all.events, spec.Events)
@@ -63,17 +54,36 @@ func runKafkaBaseline(ctx context.Context, spec Spec) (*Result, error) {
 	return res, nil
 }
 
-// readPartition reads a partition from its start to end and aggregates
-// it.
-func readPartition(ctx context.Context, broker, topic string, partition int, end int64) (*baselineTable, error) {
-	t := newBaselineTable()
-	if end == 0 {
-		return t, nil
+// readPartitions reads every partition of topic from its start to its
+// end offset in ends, a goroutine and a kafka-go Reader per partition,
+// handing fn each record's partition and value. The fetch sizes are the
+// Tocsin Kafka source's defaults.
+func readPartitions(ctx context.Context, broker, topic string, ends map[int32]int64, fn func(p int32, value []byte) error) error {
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for p, end := range ends {
+		if end == 0 {
+			continue
+		}
+		wg.Go(func() {
+			if err := readPartition(ctx, broker, topic, p, end, fn); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("partition %d: %w", p, err))
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// readPartition reads partition p from its start to end.
+func readPartition(ctx context.Context, broker, topic string, p int32, end int64, fn func(p int32, value []byte) error) error {
 	r := kafkago.NewReader(kafkago.ReaderConfig{
 		Brokers:   []string{broker},
 		Topic:     topic,
-		Partition: partition,
+		Partition: int(p),
 		MinBytes:  64 << 10,
 		MaxBytes:  1 << 20,
 		MaxWait:   20 * time.Millisecond,
@@ -82,13 +92,13 @@ func readPartition(ctx context.Context, broker, topic string, partition int, end
 	for {
 		m, err := r.ReadMessage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("kafka baseline: partition %d: %w", partition, err)
+			return err
 		}
-		if err := t.add(m.Value); err != nil {
-			return nil, err
+		if err := fn(p, m.Value); err != nil {
+			return err
 		}
 		if m.Offset+1 >= end {
-			return t, nil
+			return nil
 		}
 	}
 }

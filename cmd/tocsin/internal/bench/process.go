@@ -5,16 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
-
-	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/tocsin-db/tocsin/connectors/kafka"
 )
@@ -198,39 +194,9 @@ func warmBroker(ctx context.Context, broker, topic string) error {
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for p, end := range ends {
-		if end == 0 {
-			continue
-		}
-		wg.Go(func() {
-			if err := drain(ctx, broker, topic, p, end); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
+	err = readPartitions(ctx, broker, topic, ends, func(int32, []byte) error { return nil })
+	if err != nil {
+		return fmt.Errorf("warm the broker: %s: %w", topic, err)
 	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// drain reads partition p of topic up to offset end.
-func drain(ctx context.Context, broker, topic string, p int32, end int64) error {
-	r := kafkago.NewReader(kafkago.ReaderConfig{
-		Brokers: []string{broker}, Topic: topic, Partition: int(p),
-		MinBytes: 1, MaxBytes: 4 << 20, MaxWait: 20 * time.Millisecond,
-	})
-	defer r.Close()
-	for {
-		m, err := r.ReadMessage(ctx)
-		if err != nil {
-			return fmt.Errorf("warm the broker: %s partition %d: %w", topic, p, err)
-		}
-		if m.Offset+1 >= end {
-			return nil
-		}
-	}
+	return nil
 }
