@@ -104,6 +104,12 @@ const (
 	groupLive  = 1 << iota
 	groupMark  // touched by the current batch
 	groupDirty // changed since the last checkpoint
+	// groupStored: the group's entry is in the checkpointed state (it
+	// was written by a checkpoint or restored), so removing the group
+	// must delete it. A group that opens and closes between two
+	// checkpoints, as most windows of a fast stream do, leaves nothing
+	// to delete.
+	groupStored
 )
 
 var _ Operator = (*HashAgg)(nil)
@@ -198,19 +204,28 @@ func (h *HashAgg) markDirty(id uint32) {
 	}
 }
 
-// release frees groups: their keys are kept (encoded) for the next
-// checkpoint's deletions.
+// release frees groups: the keys of those in the checkpointed state
+// are kept (encoded) for the next checkpoint's deletions.
 func (h *HashAgg) release(ids []uint32) error {
 	h.idGen++
+	var stored []uint32
 	for start := 0; start < len(ids); start += releaseBatch {
 		part := ids[start:min(len(ids), start+releaseBatch)]
-		keys, err := h.encodeKeys(part)
-		if err != nil {
-			return err
+		stored = stored[:0]
+		for _, id := range part {
+			if h.flags[id]&groupStored != 0 {
+				stored = append(stored, id)
+			}
 		}
-		for _, k := range keys {
-			h.deletedKeys = append(h.deletedKeys, k...)
-			h.deletedEnds = append(h.deletedEnds, len(h.deletedKeys))
+		if len(stored) > 0 {
+			keys, err := h.encodeKeys(stored)
+			if err != nil {
+				return err
+			}
+			for _, k := range keys {
+				h.deletedKeys = append(h.deletedKeys, k...)
+				h.deletedEnds = append(h.deletedEnds, len(h.deletedKeys))
+			}
 		}
 		for _, id := range part {
 			h.table.remove(id)

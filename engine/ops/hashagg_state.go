@@ -82,6 +82,7 @@ func (h *HashAgg) Checkpoint(s state.Sink, full bool) error {
 			w.Buf = w.Buf[:0]
 			buf = h.encodeGroup(&w, id, buf)
 			s.Put(key, w.Buf)
+			h.flags[id] |= groupStored
 		}
 	}
 	var ids []uint32
@@ -170,6 +171,7 @@ func (r *restorer) flush() error {
 			return fmt.Errorf("hash aggregate: restore: duplicate group: %w", state.ErrCorrupt)
 		}
 		id := h.alloc(i, hs[i])
+		h.flags[id] |= groupStored
 		g := state.Reader{Buf: v}
 		end := g.Varint()
 		h.rowCount[id] = g.Varint()
