@@ -96,6 +96,8 @@ type Over struct {
 	inArrow *arrow.Schema
 	// ckptSchema is the schema of checkpoint record chunks (ckptArrow).
 	ckptSchema *arrow.Schema
+	// chunkBytes, if set, replaces overChunkBytes (tests).
+	chunkBytes int
 	schema     *arrow.Schema
 	seq        int64
 	wm         int64

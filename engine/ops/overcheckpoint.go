@@ -30,7 +30,9 @@ import (
 //     checkpoints (all pending rows, partition by partition).
 //   - "s" + partition key: the function states of a partition, put after
 //     each interval in which it released rows.
-//   - "m": the version, watermark, late count and next arrival number.
+//   - "m": the version, watermark, late count, next arrival number and
+//     next chunk number (chunks at or past it are stale, see
+//     writeArrived).
 //
 // A stored row is pending exactly when its time is not final under the
 // stored watermark (a row arrives only while its time is not final, and
@@ -203,6 +205,7 @@ func (o *Over) meta() []byte {
 	w.Varint(o.wm)
 	w.Varint(o.late)
 	w.Varint(o.seq)
+	w.Varint(int64(o.ckpt.next))
 	return w.Buf
 }
 
@@ -210,6 +213,7 @@ func (o *Over) meta() []byte {
 func (o *Over) RestoreEntries(e state.Entries) error {
 	o.reset()
 	legacy := false
+	metaNext := int64(-1)
 	var stored []storedChunk
 	var next uint64
 	var rs overRestore
@@ -224,9 +228,19 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 			}
 			r := state.Reader{Buf: value[1:]}
 			o.wm, o.late, o.seq = r.Varint(), r.Varint(), r.Varint()
+			if len(r.Buf) > 0 {
+				// Absent before record chunks went to runs.
+				metaNext = r.Varint()
+			}
 			return r.Err
 		case len(key) == 9 && key[0] == chunkRecords:
+			// The metadata sorts before the record chunks.
 			id := binary.BigEndian.Uint64(key[1:])
+			if metaNext >= 0 && id >= uint64(metaNext) {
+				// A chunk of a run ingested for a checkpoint that did
+				// not commit: the next runs replace it.
+				return nil
+			}
 			r := state.Reader{Buf: value}
 			stored = append(stored, storedChunk{id: id, maxTS: r.Varint(), kind: chunkRecords})
 			next = max(next, id+1)
@@ -268,6 +282,9 @@ func (o *Over) RestoreEntries(e state.Entries) error {
 	}
 	if !legacy {
 		o.restoreDone(&rs)
+	}
+	if metaNext >= 0 {
+		next = uint64(metaNext)
 	}
 	o.ckpt = overCkpt{tracking: true, legacy: legacy, stored: stored, next: next, from: o.bats.next()}
 	return nil

@@ -40,8 +40,8 @@ import (
 // entries with pages.
 //
 // Through a state.RunSink, the new pages are a run that replaces the
-// page keys from the previous checkpoint's next row number on, written
-// after Checkpoint returns. A run can reach the disk without the
+// page keys from the previous checkpoint's next row number to this one's,
+// written after Checkpoint returns. A run can reach the disk without the
 // metadata of its checkpoint (a crash before the batch commits), so a
 // restore skips pages at or after the stored next row number, and the
 // next run deletes them.
@@ -313,12 +313,20 @@ func (s *Store) checkpointLog(sink state.Sink, full bool) error {
 	if rs, ok := sink.(state.RunSink); ok && !full && !legacy {
 		// The page boundaries now; the pages' bytes later, off this
 		// goroutine, from the immutable chunks snap holds. The run
-		// replaces pages from saved on: any there are stale, left by a
-		// checkpoint that did not commit (restoreLogEntries skips them).
-		n := len(l.pages)
+		// replaces the pages of the row numbers from saved to nextID:
+		// any there are stale, left by a checkpoint that did not commit
+		// (restoreLogEntries skips them). The runs of successive
+		// checkpoints tile the keys, so a stale page is deleted by the
+		// run of the checkpoint that first stores its row numbers as
+		// committed; and since a run does not reach past its own rows,
+		// Pebble puts its table at the bottom level, beside the earlier
+		// ones, instead of over them (a range to the end of the pages
+		// made each run overlap the one before and be compacted into
+		// it). A run may have no pages: rows that expired before this
+		// checkpoint still move saved.
 		eachPage(snap, false, func(first uint64, _ []byte) { l.pages = append(l.pages, first) })
-		if len(l.pages) > n {
-			rs.AppendRun(pageKey(nil, l.saved), []byte{'p' + 1}, func(put func(key, value []byte) error) error {
+		if s.nextID > l.saved {
+			rs.AppendRun(pageKey(nil, l.saved), pageKey(nil, s.nextID), func(put func(key, value []byte) error) error {
 				var err error
 				k := make([]byte, 0, 9)
 				eachPage(snap, true, func(first uint64, value []byte) {
