@@ -39,8 +39,9 @@ import (
 // leaves the moment the watermark makes it final), so released rows
 // need no deletes: restoring skips the rows the watermark has passed.
 // A checkpoint writes the records kept since the previous one (their
-// pending rows), so it costs one Put per chunk plus the changed
-// partition states.
+// pending rows), so it costs one chunk per overChunkBytes of them (a run
+// through a state.RunSink, see writeArrived) plus the changed partition
+// states.
 //
 // A stored state of the older single-blob format (Snapshot, under the
 // empty key) still restores; the next checkpoint replaces it.

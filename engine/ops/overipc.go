@@ -88,9 +88,14 @@ type recordChunk struct {
 // for the encoding (in workload 5 of tocsin bench, 400,000 rows a
 // second, a checkpoint held the job 30-75 ms, its latency's p99), and
 // the chunks, each written once and deleted a few seconds later, skip
-// the WAL, the memtable and the compactions. The run replaces the chunks
-// from the first new number on: any there are stale, left by a
-// checkpoint that did not commit, and RestoreEntries skips them.
+// the WAL and the memtable. The run replaces the chunk numbers from its
+// first to the next one: any stored there are stale, left by a run
+// whose checkpoint did not commit, and RestoreEntries skips them (the
+// metadata holds the next chunk number). The runs of successive
+// checkpoints tile the numbers, so a stale chunk is replaced by the time
+// a committed checkpoint counts its number; and since a run does not
+// reach past its own chunks, its table can go to the bottom level beside
+// the earlier ones instead of over them.
 func (o *Over) writeArrived(s state.Sink) error {
 	c := &o.ckpt
 	var chunks []recordChunk
