@@ -13,6 +13,7 @@ import (
 
 	"github.com/tocsin-db/tocsin/engine"
 	"github.com/tocsin-db/tocsin/functions"
+	"github.com/tocsin-db/tocsin/functions/vec"
 )
 
 // tracker attributes the changes a view's subscription delivers to the
@@ -144,27 +145,54 @@ func (t *tracker) Columns(cols []engine.Column) error {
 }
 
 // Rows implements engine.ResultWriter: a batch of the view's changes.
+// Columns of 64-bit integers or timestamps without nulls are read as
+// typed slices, once per batch: the tracker runs in Tocsin's process,
+// and reading every value through DatumAt was 8 % of workload 3's
+// latency run.
 func (t *tracker) Rows(rec arrow.RecordBatch) error {
 	at := t.now()
-	datum := func(col, row int) int64 {
-		return functions.DatumAt(rec.Column(col), t.cols[col].Type, row).I
+	n := int(rec.NumRows())
+	ints := func(col int) []int64 {
+		if col < 0 {
+			return nil
+		}
+		arr := rec.Column(col)
+		switch arr.DataType().ID() {
+		case arrow.INT64, arrow.TIMESTAMP:
+			if arr.NullN() == 0 {
+				return vec.Values[int64](arr)
+			}
+		}
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = functions.DatumAt(arr, t.cols[col].Type, i).I
+		}
+		return out
 	}
+	diffs := ints(t.idx.diff)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for i := 0; i < int(rec.NumRows()); i++ {
-		if datum(t.idx.diff, i) <= 0 {
+	if t.w.attr != byGroupCount {
+		seqs := ints(t.idx.seq)
+		for i := range n {
+			if diffs[i] > 0 {
+				t.observeSeq(seqs[i], at)
+			}
+		}
+		return nil
+	}
+	windows, counts := ints(t.idx.window), ints(t.idx.n)
+	services := rec.Column(t.idx.service)
+	for i := range n {
+		if diffs[i] <= 0 {
 			continue
 		}
-		if t.w.attr != byGroupCount {
-			t.observeSeq(datum(t.idx.seq, i), at)
-			continue
-		}
-		svc := functions.DatumAt(rec.Column(t.idx.service), t.cols[t.idx.service].Type, i).S
+		svc := functions.DatumAt(services, t.cols[t.idx.service].Type, i).S
 		k, err := strconv.Atoi(strings.TrimPrefix(svc, "svc-"))
 		if err != nil {
 			continue
 		}
-		t.observeGroup(groupID{window: datum(t.idx.window, i) / 1000, service: k}, datum(t.idx.n, i), at)
+		t.observeGroup(groupID{window: windows[i] / 1000, service: k}, counts[i], at)
 	}
 	return nil
 }
