@@ -102,38 +102,20 @@ type oldRow struct {
 // row stays valid after the tree lets it go.
 func (s *Store) applyDiffRow(c batch.Chunk, i int32, hint *btree.PathHint) {
 	if c.Signs != nil && c.Signs[i] < 0 {
-		row := probeBytes(s.bufs[i][:s.keyLen[i]])
-		var old string
-		var existed bool
-		if hint != nil {
-			old, existed = s.tree.GetHint(row, hint)
-		} else {
-			old, existed = s.tree.Get(row)
-		}
-		if existed {
+		if old, existed := s.delete(probeBytes(s.bufs[i][:s.keyLen[i]]), hint); existed {
 			s.diffOld = append(s.diffOld, oldRow{i, old})
-			s.delete(row, hint)
 		}
 		return
 	}
-	// The write returns the row it replaces, so an insert or update is
-	// one descent (a lookup first, then the write, was two: a tenth of
-	// workload 3's latency run). A row replaced by an identical one is
-	// put back, so that its checkpoint epoch does not move.
+	// The write returns the row it replaces, so an insert, update or
+	// deletion is one descent (a lookup first, then the write, was two:
+	// a tenth of workload 3's latency run). A row replaced by an
+	// identical one is put back, so that its checkpoint epoch does not
+	// move.
 	row := string(s.bufs[i])
-	var old string
-	var existed bool
-	if hint != nil {
-		old, existed = s.tree.SetHint(row, hint)
-	} else {
-		old, existed = s.tree.Set(row)
-	}
+	old, existed := s.put(row, hint)
 	if existed && restOf(old) == restOf(row) {
-		if hint != nil {
-			s.tree.SetHint(old, hint)
-		} else {
-			s.tree.Set(old)
-		}
+		s.put(old, hint)
 		return
 	}
 	if existed {

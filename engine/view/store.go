@@ -295,34 +295,39 @@ func restOf(row string) string {
 	return rest
 }
 
+// put inserts or replaces a row in the tree (hint, if not nil, is a
+// path hint) and returns the row it replaced.
+func (s *Store) put(row string, hint *btree.PathHint) (old string, replaced bool) {
+	if hint != nil {
+		return s.tree.SetHint(row, hint)
+	}
+	return s.tree.Set(row)
+}
+
 // set inserts or replaces a stored row (hint, if not nil, is a path
 // hint for the tree).
 func (s *Store) set(row string, hint *btree.PathHint) {
-	if hint != nil {
-		s.tree.SetHint(row, hint)
-	} else {
-		s.tree.Set(row)
-	}
+	s.put(row, hint)
 	s.markDirty(keyOf(row))
 }
 
-// delete removes the row with the key of the given (probe) row.
-func (s *Store) delete(row string, hint *btree.PathHint) {
-	var old string
-	var ok bool
+// delete removes the row with the key of the given (probe) row and
+// returns it.
+func (s *Store) delete(row string, hint *btree.PathHint) (old string, ok bool) {
 	if hint != nil {
 		old, ok = s.tree.DeleteHint(row, hint)
 	} else {
 		old, ok = s.tree.Delete(row)
 	}
 	if !ok {
-		return
+		return old, false
 	}
 	if s.dirtyAll {
 		s.deleted = append(s.deleted, keyOf(old))
-		return
+	} else {
+		s.markDirty(keyOf(old))
 	}
-	s.markDirty(keyOf(old))
+	return old, true
 }
 
 // dirtyMapMin is the number of changed keys a store always tracks in
